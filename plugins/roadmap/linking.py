@@ -1,0 +1,209 @@
+"""Cross-linking and ranking: loads every input through the rule set, then relates stories to
+priority lists (alignment, liaisons), to each other (symmetric `related`) and ranks them.
+Every step is linear in stories x projects-per-story."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .loader import Document, DocumentCache, build_project, build_story, iter_input_files
+from .model import STATUSES, Diagnostic, Liaison, PriorityItem, Project, Settings, Story
+from .schema import iter_corpus_problems, iter_priority_problems, iter_story_problems
+
+SHARED_STORIES_PER_PROJECT = 5
+
+
+@dataclass
+class Alignment:
+    """How one story meets one project."""
+
+    story: Story
+    project: Project
+    kind: str  # planned | unplanned | gap
+    items: list[PriorityItem]
+    liaison: Liaison | None
+    complete: int
+    tracked: int  # tracking items that are not abandoned
+
+    @property
+    def needs_liaison(self) -> bool:
+        return self.liaison is None
+
+    @property
+    def completion(self) -> float | None:
+        return self.complete / self.tracked if self.tracked else None
+
+
+@dataclass
+class Roadmap:
+    """Everything the site and the exports show, computed once."""
+
+    settings: Settings
+    projects: dict[str, Project]
+    stories: dict[str, Story]
+    diagnostics: list[Diagnostic]
+    scores: dict[str, float] = field(default_factory=dict)
+    ranks: dict[str, int] = field(default_factory=dict)
+    ranked: list[Story] = field(default_factory=list)
+    alignments: dict[str, list[Alignment]] = field(default_factory=dict)  # by story id, in front-matter order
+    by_project: dict[str, list[Alignment]] = field(default_factory=dict)  # by project id, by rank
+    by_item: dict[tuple[str, str, str], list[Story]] = field(default_factory=dict)  # (project, release, item id)
+    related: dict[str, list[Story]] = field(default_factory=dict)
+    shared: dict[str, list[Story]] = field(default_factory=dict)
+    files_checked: int = 0
+
+    def completion(self, story_id: str) -> float | None:
+        """Return completed over non-abandoned tracking items of a story, over all its projects."""
+        done = sum(a.complete for a in self.alignments[story_id])
+        total = sum(a.tracked for a in self.alignments[story_id])
+        return done / total if total else None
+
+    def by_status(self) -> dict[str, list[Story]]:
+        """Return ranked stories grouped by status, in workflow order."""
+        groups: dict[str, list[Story]] = {status: [] for status in STATUSES}
+        for story in self.ranked:
+            groups.setdefault(story.status, []).append(story)
+        return groups
+
+    def for_release(self, release: str) -> list[Story]:
+        """Return the stories targeted at a release, by rank."""
+        return [story for story in self.ranked if story.target_release == release]
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity == "warning")
+
+
+def score_story(story: Story, criteria: dict[str, int]) -> float:
+    """Return 100 * sum(weight * value) / (5 * sum(weight)), rounded to one decimal."""
+    total = sum(criteria.values())
+    if not total:
+        return 0.0
+    return round(100 * sum(w * story.weights.get(c, 0) for c, w in criteria.items()) / (5 * total), 1)
+
+
+def align_story(story: Story, project: Project) -> Alignment:
+    """Return how a story meets a project: planned, unplanned or gap, with its liaison and tracking."""
+    entry = story.projects[project.id]
+    if story.target_release:
+        plans = [project.releases[story.target_release]] if story.target_release in project.releases else []
+    else:
+        plans = list(project.releases.values())
+    items = [item for item_id in entry.priorities for plan in plans if (item := plan.find(item_id))]
+    items.sort(key=lambda item: not item.planned)
+    kind = "gap" if not items else ("planned" if items[0].planned else "unplanned")
+    liaison = next((person for person in project.liaisons if person.name == entry.liaison), None)
+    live = [t for t in entry.tracking if t.status != "abandoned"]
+    return Alignment(story, project, kind, items, liaison, sum(t.status == "complete" for t in live), len(live))
+
+
+def load_inputs(settings: Settings, cache: DocumentCache | None = None) -> tuple[dict[str, Document], dict[str, Story], dict[str, Project], list[Diagnostic]]:
+    """Read every story and priority file; return documents, stories, projects and file-level problems."""
+    cache = cache if cache is not None else DocumentCache()
+    problems: list[Diagnostic] = []
+    projects: dict[str, Project] = {}
+    project_docs: list[tuple[Document, Project]] = []
+    for path, ok in iter_input_files(settings.priorities_dir, (".yaml", ".yml")):
+        rel = settings.relpath(path)
+        if not ok:
+            problems.append(Diagnostic(rel, 1, 1, "R008", "warning", "not a priority list (those are files ending in .yaml): move it out of the folder"))
+            continue
+        doc = cache.read(path, rel, front_matter=False)
+        project = build_project(doc, path.stem)
+        if path.stem in projects:
+            problems.append(Diagnostic(rel, 1, 1, "R401", "error", f"a second priority file for project '{path.stem}' ({projects[path.stem].path}); keep one"))
+            continue
+        if doc.data is not None:
+            projects[project.id] = project
+        project_docs.append((doc, project))
+    docs: dict[str, Document] = {}
+    stories: dict[str, Story] = {}
+    for path, ok in iter_input_files(settings.stories_dir, (".md",)):
+        rel = settings.relpath(path)
+        if not ok:
+            problems.append(Diagnostic(rel, 1, 1, "R008", "warning", "not a story (stories are files ending in .md): move it out of the folder"))
+            continue
+        doc = cache.read(path, rel, front_matter=True)
+        docs[path.stem] = doc
+        if isinstance(doc.data, dict):
+            stories[path.stem] = build_story(doc, path.stem)
+    for doc, project in project_docs:
+        problems.extend(doc.diagnostics)
+        problems.extend(iter_priority_problems(doc, project, settings))
+    for story_id, doc in docs.items():
+        problems.extend(doc.diagnostics)
+        if story_id in stories:
+            problems.extend(iter_story_problems(doc, stories[story_id], settings, projects))
+    problems.extend(iter_corpus_problems(docs, stories))
+    return docs, stories, projects, problems
+
+
+def build_roadmap(settings: Settings, cache: DocumentCache | None = None) -> Roadmap:
+    """Return the validated, cross-linked and ranked roadmap of the inputs `settings` names."""
+    docs, stories, projects, problems = load_inputs(settings, cache)
+    # A story whose file name is not a valid id keeps its diagnostics but gets no page.
+    stories = {sid: s for sid, s in sorted(stories.items()) if not any(d.code == "R007" and d.path == s.path for d in problems)}
+    roadmap = Roadmap(settings, dict(sorted(projects.items())), stories, sorted(set(problems)), files_checked=len(docs) + len(projects))
+    link_roadmap(roadmap)
+    return roadmap
+
+
+def link_roadmap(roadmap: Roadmap) -> None:
+    """Fill the computed fields of a roadmap: scores, ranks, alignments, related and shared stories."""
+    stories, projects = roadmap.stories, roadmap.projects
+    roadmap.scores = {sid: score_story(s, roadmap.settings.criteria) for sid, s in stories.items()}
+    roadmap.ranked = sorted(stories.values(), key=lambda s: (-roadmap.scores[s.id], s.id))
+    roadmap.ranks = {s.id: i for i, s in enumerate(roadmap.ranked, start=1)}
+
+    by_project: dict[str, list[Alignment]] = defaultdict(list)
+    by_item: dict[tuple[str, str, str], list[Story]] = defaultdict(list)
+    for story in roadmap.ranked:
+        aligned = []
+        for name in story.projects:
+            if name in projects:
+                alignment = align_story(story, projects[name])
+                aligned.append(alignment)
+                by_project[name].append(alignment)
+                for item in alignment.items:
+                    by_item[(item.project, item.release, item.id)].append(story)
+        roadmap.alignments[story.id] = aligned
+    roadmap.by_project = {name: by_project.get(name, []) for name in projects}
+    roadmap.by_item = dict(by_item)
+
+    related: dict[str, set[str]] = {sid: set() for sid in stories}
+    for story in stories.values():
+        for other in story.related:
+            if other in stories and other != story.id:
+                related[story.id].add(other)
+                related[other].add(story.id)
+    rank = roadmap.ranks
+    roadmap.related = {sid: sorted((stories[o] for o in others), key=lambda s: rank[s.id]) for sid, others in related.items()}
+
+    # The top of each project's list, not every pair: this keeps story pages linear in size.
+    for story in roadmap.ranked:
+        seen: dict[str, Story] = {}
+        for alignment in roadmap.alignments[story.id]:
+            for other in roadmap.by_project[alignment.project.id][: SHARED_STORIES_PER_PROJECT + 1]:
+                if other.story.id != story.id and other.story.id not in related[story.id]:
+                    seen.setdefault(other.story.id, other.story)
+        roadmap.shared[story.id] = sorted(seen.values(), key=lambda s: rank[s.id])[:SHARED_STORIES_PER_PROJECT]
+
+
+def alignment_counts(alignments: list[Alignment]) -> Counter[str]:
+    """Return how many of the alignments are planned, unplanned and gap, plus 'needs_liaison'."""
+    counts: Counter[str] = Counter({kind: 0 for kind in ("planned", "unplanned", "gap", "needs_liaison")})
+    for alignment in alignments:
+        counts[alignment.kind] += 1
+        counts["needs_liaison"] += alignment.needs_liaison
+    return counts
+
+
+def story_files(settings: Settings) -> list[Path]:
+    """Return the story files present in the stories folder."""
+    return [path for path, ok in iter_input_files(settings.stories_dir, (".md",)) if ok]
