@@ -1,0 +1,141 @@
+"""MkDocs glue only: options, generated files, and hooks that hand work to the core."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+from markupsafe import escape
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.livereload import LiveReloadServer
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+
+from .linking import Roadmap, build_roadmap
+from .loader import DocumentCache
+from .render import Renderer, Urls, export_model
+from .schema import SettingsError, load_settings, schema_text
+
+log = get_plugin_logger(__name__)
+
+ASSETS = ("roadmap.css", "roadmap.js")
+
+
+class RoadmapConfig(Config):
+    stories_dir = c.Type(str, default="stories")
+    priorities_dir = c.Type(str, default="priorities")
+    # Loosely typed here: the core validates them, with the same messages as `roadmap check`.
+    releases = c.Type(list, default=[])
+    current_release = c.Optional(c.Type((str, int, float)))
+    personas = c.Type(list, default=[])
+    criteria = c.Type(dict, default={})
+    templates_dir = c.Optional(c.Type(str))
+
+
+@dataclass
+class GeneratedPage:
+    title: str
+    markdown: str
+    before: Callable[[], str]
+    after: Callable[[], str] = lambda: ""
+    source: Path | None = None
+
+
+class RoadmapPlugin(BasePlugin[RoadmapConfig]):
+    def __init__(self) -> None:
+        self.cache = DocumentCache()
+        self.pages: dict[str, GeneratedPage] = {}
+        self.roadmap: Roadmap | None = None
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # One instance lives across `mkdocs serve` rebuilds, so the cache re-reads only changed files.
+        self.cache = DocumentCache()
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        root = Path(config.config_file_path or ".").resolve().parent
+        try:
+            self.settings = load_settings(dict(self.config), root)
+        except SettingsError as exc:
+            raise PluginError("roadmap plugin options: " + "; ".join(exc.problems)) from exc
+        self.overrides = root / self.config.templates_dir if self.config.templates_dir else None
+        for name in ASSETS:
+            target = config.extra_css if name.endswith(".css") else config.extra_javascript
+            if f"assets/roadmap/{name}" not in target:
+                target.append(f"assets/roadmap/{name}")
+        return config
+
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        roadmap = self.roadmap = build_roadmap(self.settings, self.cache)
+        for diagnostic in roadmap.diagnostics:
+            log.warning(diagnostic.format())
+        urls = Urls(config.use_directory_urls)
+        renderer = Renderer(roadmap, urls, self.overrides)
+        pages: dict[str, GeneratedPage] = {
+            urls.src("stories"): GeneratedPage("Stories", "", renderer.stories_index),
+            urls.src("projects"): GeneratedPage("Projects", "", renderer.projects_index),
+            urls.src("releases"): GeneratedPage("Releases", "", renderer.releases_index),
+            urls.src("ranking"): GeneratedPage("Ranking", "", renderer.ranking_page),
+        }
+        for story in roadmap.stories.values():
+            pages[urls.src("story", story.id)] = GeneratedPage(
+                story.title, story.body, lambda s=story: renderer.story_header(s), lambda s=story: renderer.story_footer(s),
+                self.settings.root / story.path,
+            )
+        for project in roadmap.projects.values():
+            pages[urls.src("project", project.id)] = GeneratedPage(project.name, "", lambda p=project: renderer.project_page(p))
+        for release in self.settings.releases:
+            pages[urls.src("release", release)] = GeneratedPage(f"Release {release}", "", lambda r=release: renderer.release_page(r))
+        for src, page in pages.items():
+            existing = files.get_file_from_path(src)
+            if existing is not None:
+                raise PluginError(f"roadmap: '{src}' in {config.docs_dir} would hide a generated page; rename or remove it")
+            # Stories are reached from index pages; listing thousands in the nav would slow every page.
+            files.append(File.generated(config, src, content=page.markdown, inclusion=InclusionLevel.NOT_IN_NAV))
+        home = files.get_file_from_path(urls.src("home"))
+        if home is not None:
+            pages[home.src_uri] = GeneratedPage("", "", lambda: "", renderer.home_summary)
+        for name in ASSETS:
+            content = resources.files("roadmap").joinpath(f"assets/{name}").read_text("utf-8")
+            files.append(File.generated(config, f"assets/roadmap/{name}", content=content))
+        for name in ("story", "priorities"):
+            files.append(File.generated(config, f"schemas/{name}.schema.json", content=schema_text(name)))
+        files.append(File.generated(config, "roadmap.json", content=json.dumps(export_model(roadmap, urls), indent=1, ensure_ascii=False) + "\n"))
+        self.pages = pages
+        return files
+
+    def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        generated = self.pages.get(page.file.src_uri)
+        if generated is None or not generated.title:
+            return markdown
+        # The theme prints the title without escaping it; front-matter text is untrusted.
+        page.meta["title"] = str(escape(generated.title))
+        if generated.source is not None and config.repo_url and config.edit_uri:
+            base = urljoin(config.repo_url.rstrip("/") + "/", config.edit_uri.rstrip("/") + "/")
+            page.edit_url = urljoin(base, Path(os.path.relpath(generated.source, config.docs_dir)).as_posix())
+        return markdown
+
+    def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        generated = self.pages.get(page.file.src_uri)
+        if generated is None:
+            return html
+        if not generated.title:
+            # A hand-written page (the home page): the summary goes under its own first heading.
+            head, sep, rest = html.partition("</h1>")
+            return head + sep + generated.after() + rest if sep else generated.after() + html
+        return generated.before() + html + generated.after()
+
+    def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any) -> LiveReloadServer:
+        for folder in (self.settings.stories_dir, self.settings.priorities_dir):
+            if folder.is_dir():
+                server.watch(str(folder))
+        return server

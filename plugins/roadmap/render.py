@@ -1,0 +1,274 @@
+"""Rendering: every generated page and the JSON export, from Jinja2 templates a site may override.
+All links come from `Urls`, so a page can only link to a page the site has."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, select_autoescape
+
+from .linking import Alignment, Roadmap, alignment_counts
+from .model import ALIGNMENTS, STATUSES, Project, Story
+
+SCHEMA_VERSION = 1
+TOP_STORIES_ON_HOME = 5
+
+
+def release_slug(release: str) -> str:
+    """Return the URL segment of a release name ('2025.1' -> '2025.1', 'Newton' -> 'newton')."""
+    return re.sub(r"[^a-z0-9.]+", "-", release.lower()).strip("-.") or "release"
+
+
+class Urls:
+    """Source paths and URLs of every generated page; the URLs are part of the public contract."""
+
+    def __init__(self, directory_urls: bool = True) -> None:
+        self.directory_urls = directory_urls
+
+    def src(self, kind: str, key: str = "") -> str:
+        """Return the page's source path, as MkDocs sees it inside docs_dir."""
+        paths = {
+            "home": "index.md",
+            "stories": "stories/index.md",
+            "story": f"stories/{key}.md",
+            "projects": "projects/index.md",
+            "project": f"projects/{key}.md",
+            "releases": "releases/index.md",
+            "release": f"releases/{release_slug(key)}.md",
+            "ranking": "ranking.md",
+        }
+        return paths[kind]
+
+    def url_of_src(self, src: str) -> str:
+        """Return the URL, relative to the site root, of a Markdown source path (as MkDocs computes it)."""
+        stem = src[: -len(".md")]
+        if self.directory_urls:
+            if stem == "index":
+                return ""
+            return (stem[: -len("index")] if stem.endswith("/index") else stem + "/")
+        return stem + ".html"
+
+    def page(self, kind: str, key: str = "") -> str:
+        """Return the URL of a page relative to the site root."""
+        return self.url_of_src(self.src(kind, key))
+
+
+def relative_url(target: str, current: str) -> str:
+    """Return the link from the page at URL `current` to URL `target` (both relative to the site root)."""
+    base = current if current.endswith("/") or not current else posixpath.dirname(current) + "/"
+    rel = posixpath.relpath(target or ".", base or ".")
+    if (target.endswith("/") or not target) and not rel.endswith("/"):
+        rel += "/"
+    return rel if rel != "./" or target else "./"
+
+
+@dataclass
+class BarRow:
+    label: str
+    href: str
+    planned: int
+    unplanned: int
+    gap: int
+
+
+class Renderer:
+    """Renders the generated pages of a roadmap; templates in `overrides` replace the packaged ones."""
+
+    def __init__(self, roadmap: Roadmap, urls: Urls, overrides: Path | None = None) -> None:
+        self.roadmap = roadmap
+        self.urls = urls
+        loaders = [FileSystemLoader(str(overrides))] if overrides else []
+        self.env = Environment(
+            loader=ChoiceLoader([*loaders, PackageLoader("roadmap", "templates")]),
+            autoescape=select_autoescape(["html", "svg"], default_for_string=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.globals.update(
+            rm=roadmap,
+            statuses=STATUSES,
+            alignments_kinds=ALIGNMENTS,
+            counts=alignment_counts,
+            pct=_pct,
+            criteria=roadmap.settings.criteria,
+        )
+
+    def render(self, template: str, current_src: str, **context: Any) -> str:
+        """Return the HTML of `template` as seen from the page whose source is `current_src`."""
+        here = self.urls.url_of_src(current_src)
+
+        def url(kind: str, key: str = "") -> str:
+            return relative_url(self.urls.page(kind, key), here)
+
+        return self.env.get_template(template).render(url=url, **context)
+
+    def story_header(self, story: Story) -> str:
+        return self.render("story_header.html", self.urls.src("story", story.id), story=story, **self._story_context(story))
+
+    def story_footer(self, story: Story) -> str:
+        return self.render("story_footer.html", self.urls.src("story", story.id), story=story, **self._story_context(story))
+
+    def _story_context(self, story: Story) -> dict[str, Any]:
+        rm = self.roadmap
+        return {
+            "score": rm.scores[story.id],
+            "rank": rm.ranks[story.id],
+            "aligned": rm.alignments[story.id],
+            "completion": rm.completion(story.id),
+            "related": rm.related[story.id],
+            "shared": rm.shared[story.id],
+            "unknown_projects": [p for p in story.projects if p not in rm.projects],
+        }
+
+    def stories_index(self) -> str:
+        return self.render("stories_index.html", self.urls.src("stories"))
+
+    def projects_index(self) -> str:
+        return self.render("projects_index.html", self.urls.src("projects"), bars=self.demand_rows())
+
+    def project_page(self, project: Project) -> str:
+        aligned = self.roadmap.by_project[project.id]
+        return self.render(
+            "project.html",
+            self.urls.src("project", project.id),
+            project=project,
+            aligned=aligned,
+            unplanned=[a for a in aligned if a.kind == "unplanned"],
+            gaps=[a for a in aligned if a.kind == "gap"],
+            releases=[r for r in reversed(self.roadmap.settings.releases) if r in project.releases]
+            + [r for r in project.releases if r not in self.roadmap.settings.releases],
+        )
+
+    def releases_index(self) -> str:
+        return self.render("releases_index.html", self.urls.src("releases"))
+
+    def release_page(self, release: str) -> str:
+        stories = self.roadmap.for_release(release)
+        return self.render(
+            "release.html",
+            self.urls.src("release", release),
+            release=release,
+            stories=stories,
+            matrix=self.matrix(stories),
+            bars=self.demand_rows(stories),
+        )
+
+    def ranking_page(self) -> str:
+        return self.render("ranking.html", self.urls.src("ranking"))
+
+    def home_summary(self) -> str:
+        rm = self.roadmap
+        needs = [(s, [a for a in rm.alignments[s.id] if a.needs_liaison]) for s in rm.ranked if s.status not in ("rejected", "completed")]
+        return self.render(
+            "home.html",
+            self.urls.src("home"),
+            top=[s for s in rm.ranked if s.status not in ("rejected", "completed", "parked")][:TOP_STORIES_ON_HOME],
+            needs_liaison=[(s, a) for s, a in needs if a],
+            drafts=[s for s in rm.ranked if s.is_draft],
+            bars=self.demand_rows(),
+        )
+
+    def matrix(self, stories: list[Story]) -> dict[str, Any]:
+        """Return the stories x projects alignment matrix, with only the projects those stories name."""
+        cells: dict[tuple[str, str], Alignment] = {}
+        names: set[str] = set()
+        for story in stories:
+            for alignment in self.roadmap.alignments[story.id]:
+                cells[(story.id, alignment.project.id)] = alignment
+                names.add(alignment.project.id)
+        return {"projects": [self.roadmap.projects[n] for n in sorted(names)], "cells": cells}
+
+    def demand_rows(self, stories: list[Story] | None = None) -> list[BarRow]:
+        """Return per project the planned / unplanned / gap counts of the given (default: all) stories."""
+        wanted = None if stories is None else {s.id for s in stories}
+        rows = []
+        for name, aligned in self.roadmap.by_project.items():
+            counts = alignment_counts([a for a in aligned if wanted is None or a.story.id in wanted])
+            if counts["planned"] + counts["unplanned"] + counts["gap"]:
+                rows.append(BarRow(name, self.urls.page("project", name), counts["planned"], counts["unplanned"], counts["gap"]))
+        return sorted(rows, key=lambda r: (-(r.planned + r.unplanned + r.gap), r.label))
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{round(100 * value)}%"
+
+
+def export_model(roadmap: Roadmap, urls: Urls) -> dict[str, Any]:
+    """Return the whole roadmap as plain JSON-ready data (the /roadmap.json contract)."""
+    settings = roadmap.settings
+    projects = []
+    for project in roadmap.projects.values():
+        counts = alignment_counts(roadmap.by_project[project.id])
+        projects.append({
+            "id": project.id,
+            "name": project.name,
+            "description": project.description,
+            "url": project.url,
+            "page": urls.page("project", project.id),
+            "source": project.path,
+            "liaisons": [{"name": p.name, "irc": p.irc, "email": p.email} for p in project.liaisons],
+            "releases": {
+                release: {
+                    kind: [
+                        {"id": i.id, "title": i.title, "owners": i.owners, "description": i.description, "url": i.url,
+                         "stories": [s.id for s in roadmap.by_item.get((project.id, release, i.id), [])]}
+                        for i in getattr(plan, kind)
+                    ]
+                    for kind in ("priorities", "without_plan")
+                }
+                for release, plan in project.releases.items()
+            },
+            "counts": dict(counts),
+        })
+    stories = []
+    for story in roadmap.ranked:
+        stories.append({
+            "id": story.id,
+            "title": story.title,
+            "status": story.status,
+            "ref": story.ref,
+            "authors": story.authors,
+            "working_groups": story.working_groups,
+            "personas": story.personas,
+            "target_release": story.target_release,
+            "weights": story.weights,
+            "score": roadmap.scores[story.id],
+            "rank": roadmap.ranks[story.id],
+            "completion": roadmap.completion(story.id),
+            "page": urls.page("story", story.id),
+            "source": story.path,
+            "related": [s.id for s in roadmap.related[story.id]],
+            "projects": [
+                {
+                    "project": a.project.id,
+                    "gap": story.projects[a.project.id].gap,
+                    "alignment": a.kind,
+                    "priorities": [{"id": i.id, "release": i.release, "planned": i.planned} for i in a.items],
+                    "liaison": a.liaison.name if a.liaison else None,
+                    "needs_liaison": a.needs_liaison,
+                    "completion": a.completion,
+                    "tracking": [t.__dict__ for t in story.projects[a.project.id].tracking],
+                }
+                for a in roadmap.alignments[story.id]
+            ],
+        })
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "releases": settings.releases,
+        "current_release": settings.current_release,
+        "personas": settings.personas,
+        "criteria": settings.criteria,
+        "score_formula": "100 * sum(weight_c * value_c) / (5 * sum(weight_c))",
+        "projects": projects,
+        "stories": stories,
+    }
+
+
+PageRender = Callable[[], str]
