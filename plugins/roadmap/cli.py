@@ -71,7 +71,8 @@ def check(paths: tuple[Path, ...], config_file: Path, fmt: str) -> None:
         diagnostics = [d for d in diagnostics if any(d.path == w or d.path.startswith(w + "/") for w in wanted)]
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = len(diagnostics) - errors
-    counts = f"{_plural(len(roadmap.stories), 'story', 'stories')}, {_plural(len(roadmap.projects), 'priority list', 'priority lists')}"
+    counts = f"{_plural(roadmap.files_checked, 'file', 'files')}: {_plural(len(roadmap.stories), 'story', 'stories')}, " \
+        f"{_plural(len(roadmap.projects), 'priority list', 'priority lists')}"
     if diagnostics:
         summary = f"roadmap check: {_plural(errors, 'error', 'errors')}, {_plural(warnings, 'warning', 'warnings')} ({counts})"
     else:

@@ -149,7 +149,8 @@ def build_roadmap(settings: Settings, cache: DocumentCache | None = None) -> Roa
     docs, stories, projects, problems = load_inputs(settings, cache)
     # A story whose file name is not a valid id keeps its diagnostics but gets no page.
     stories = {sid: s for sid, s in sorted(stories.items()) if not any(d.code == "R007" and d.path == s.path for d in problems)}
-    roadmap = Roadmap(settings, dict(sorted(projects.items())), stories, sorted(set(problems)), files_checked=len(docs) + len(projects))
+    files = len(iter_input_files(settings.stories_dir, (".md",))) + len(iter_input_files(settings.priorities_dir, (".yaml", ".yml")))
+    roadmap = Roadmap(settings, dict(sorted(projects.items())), stories, sorted(set(problems)), files_checked=files)
     link_roadmap(roadmap)
     return roadmap
 

@@ -227,7 +227,8 @@ def iter_schema_problems(doc: Document, schema: str) -> Iterator[Diagnostic]:
                 fix = "; write it as one line of text"
             elif value is None:
                 fix = "; write a value or remove the key"
-            yield doc.problem(path, "R103", f"'{name}' must be {_KINDS.get(expected, expected)}, not {_kind_of(value)}{fix}", value=True)
+            wanted = " or ".join(_KINDS.get(kind, kind) for kind in (error.validator_value if isinstance(error.validator_value, list) else [expected]) if kind != "null")
+            yield doc.problem(path, "R103", f"'{name}' must be {wanted}, not {_kind_of(value)}{fix}", value=True)
         elif kind == "enum":
             allowed = [str(v) for v in error.validator_value]
             yield doc.problem(path, "R105", f"'{name}': '{value}' is not allowed{suggest(str(value), allowed)}; use one of: {_names(allowed)}", value=True)
@@ -275,7 +276,10 @@ def iter_story_problems(doc: Document, story: Story, settings: Settings, project
 
     def required(key: tuple[str, ...], from_level: int, what: str) -> Iterator[Diagnostic]:
         value = doc.get(key)
-        if level >= from_level and (value is None or value == "" or value == {}) and doc.get(key[:-1]) is not None:
+        parent = doc.get(key[:-1])
+        if isinstance(parent, dict) and key[-1] in parent and value is None:
+            return  # `key: ~` or `key:` is already reported by the schema as an empty value
+        if level >= from_level and (value is None or value == "" or value == {}) and parent is not None:
             status = "proposed" if from_level == PROPOSED else "accepted"
             yield doc.problem(key[:-1], "R102", f"missing '{label(key)}': {what} is required once a story is {status} (status is '{story.status}')")
 
@@ -314,7 +318,7 @@ def iter_story_problems(doc: Document, story: Story, settings: Settings, project
         yield from required((*key, "gap"), PROPOSED, "the gap analysis for this project")
         yield from required((*key, "liaison"), ACCEPTED, "the liaison who carries the story into this team")
         liaison = entry.get("liaison")
-        names = [person.name for person in project.liaisons]
+        names = list(dict.fromkeys(person.name for person in project.liaisons))
         if isinstance(liaison, str) and liaison and liaison not in names:
             yield doc.problem((*key, "liaison"), "R203", f"'{liaison}' is not a liaison of {name}{suggest(liaison, names)}; liaisons in {project.path}: {_names(names)}", value=True)
         plans = [project.releases[release]] if release in project.releases else ([] if release else list(project.releases.values()))

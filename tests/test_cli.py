@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from roadmap.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+BROKEN = Path(__file__).parent / "fixtures" / "broken"
+
+
+def test_demo_is_clean(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines() == ["roadmap check: no problems (21 files: 12 stories, 9 priority lists)"]
+
+
+def test_broken_prints_golden_lines_and_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--config-file", str(BROKEN / "mkdocs.yml")]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    golden = (Path(__file__).parent / "golden" / "broken.txt").read_text("utf-8").splitlines()
+    assert lines[:-1] == golden
+    errors = sum(": error: " in line for line in golden)
+    assert lines[-1] == f"roadmap check: {errors} errors, {len(golden) - errors} warnings (14 files: 3 stories, 2 priority lists)"
+
+
+def test_paths_limit_the_report(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(BROKEN)
+    assert main(["check", "stories/types.md", "priorities"]) == 1
+    lines = capsys.readouterr().out.splitlines()[:-1]
+    assert lines and all(line.startswith(("stories/types.md:", "priorities/")) for line in lines)
+
+
+def test_github_format(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["check", "-f", str(BROKEN / "mkdocs.yml"), "--format", "github"])
+    captured = capsys.readouterr()
+    assert "::error file=stories/types.md,line=3,col=9,title=R105::'status': 'acepted' is not allowed" in captured.out
+    assert "::warning file=stories/notes.txt,line=1,col=1,title=R008::" in captured.out
+    assert "roadmap check:" in captured.err
+
+
+def test_json_format(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["check", "-f", str(BROKEN / "mkdocs.yml"), "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert {"path": "stories/types.md", "line": 3, "col": 9, "code": "R105", "severity": "error"}.items() <= data[1:][0].items() or any(
+        d["code"] == "R105" and d["line"] == 3 for d in data
+    )
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("site_name: x\n", "no 'roadmap' entry"),
+        ("plugins:\n  - roadmap:\n      releases: [2025.1]\n      criteria: {a: 1}\n", "put it in quotes"),
+        ("plugins: [roadmap\n", "not valid YAML"),
+    ],
+)
+def test_configuration_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], config: str, message: str) -> None:
+    (tmp_path / "mkdocs.yml").write_text(config, "utf-8")
+    assert main(["check", "-f", str(tmp_path / "mkdocs.yml")]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_missing_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "-f", str(tmp_path / "nope.yml")]) == 2
+
+
+def test_mkdocs_yml_with_python_tags_is_readable(tmp_path: Path) -> None:
+    (tmp_path / "mkdocs.yml").write_text(
+        "markdown_extensions:\n  - pymdownx.emoji:\n      emoji_index: !!python/name:material.extensions.emoji.twemoji\n"
+        "plugins:\n  - roadmap:\n      releases: ['a']\n      criteria: {x: 1}\n",
+        "utf-8",
+    )
+    assert main(["check", "-f", str(tmp_path / "mkdocs.yml")]) == 0

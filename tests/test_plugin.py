@@ -1,0 +1,149 @@
+"""Full `mkdocs build --strict` runs of fixture sites in tmp_path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import FIXTURES, copy_site, run_mkdocs
+
+
+@pytest.fixture(scope="module")
+def minimal_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = copy_site(FIXTURES / "minimal", tmp_path_factory.mktemp("minimal"))
+    result = run_mkdocs(root)
+    assert result.returncode == 0, result.stderr
+    return root / "site"
+
+
+def soup(site: Path, url: str) -> BeautifulSoup:
+    return BeautifulSoup((site / url / "index.html").read_text("utf-8"), "html.parser")
+
+
+def article(site: Path, url: str) -> BeautifulSoup:
+    found = soup(site, url).find("article")
+    assert found is not None
+    return found
+
+
+def test_every_internal_link_of_every_page_resolves(demo_site: Path, minimal_site: Path) -> None:
+    for site in (demo_site, minimal_site):
+        pages = list(site.rglob("*.html"))
+        assert len(pages) > 10
+        for page in pages:
+            base = "/" + page.relative_to(site).as_posix()
+            for a in BeautifulSoup(page.read_text("utf-8"), "html.parser").find_all("a", href=True):
+                href = a["href"]
+                if urlsplit(href).scheme or href.startswith(("#", "mailto:")):
+                    continue
+                target = unquote(urlsplit(urljoin(base, href)).path).lstrip("/")
+                path = site / target
+                assert path.is_file() or (path / "index.html").is_file(), f"{base}: broken link {href}"
+                fragment = urlsplit(href).fragment
+                if fragment and (path / "index.html").is_file():
+                    ids = {tag["id"] for tag in BeautifulSoup((path / "index.html").read_text("utf-8"), "html.parser").find_all(id=True)}
+                    assert fragment in ids, f"{base}: link {href} names a missing anchor"
+
+
+def test_contract_urls_exist(demo_site: Path) -> None:
+    for url in ("stories/rolling-upgrades", "stories", "projects/nova", "projects", "releases/2026.1", "releases", "ranking", ""):
+        assert (demo_site / url / "index.html").is_file(), url
+    assert (demo_site / "roadmap.json").is_file()
+    assert (demo_site / "schemas" / "story.schema.json").is_file()
+
+
+def test_project_page_lists_exactly_the_stories_that_name_it(demo_site: Path) -> None:
+    model = json.loads((demo_site / "roadmap.json").read_text("utf-8"))
+    for project in model["projects"]:
+        expected = {s["id"] for s in model["stories"] if any(p["project"] == project["id"] for p in s["projects"])}
+        table = article(demo_site, f"projects/{project['id']}").find("h2", id="asks").find_next("table")
+        linked = {a["href"].rstrip("/").split("/")[-1] for a in table.find_all("a")}
+        assert linked == expected, project["id"]
+
+
+def test_story_page_header_and_edit_link(minimal_site: Path) -> None:
+    page = article(minimal_site, "stories/planned")
+    facts = page.find("table", class_="rm-facts").get_text(" ", strip=True)
+    assert "accepted" in facts and "PLA" in facts and "100.0" in facts and "rank 1 of 4" in facts
+    row = page.find("table", class_="rm-projects").find("tbody").find("tr")
+    cells = [td.get_text(" ", strip=True) for td in row.find_all("td")]
+    assert cells[0] == "Alpha service" and cells[1].startswith("planned Rolling upgrades") and cells[3] == "Ann Lee"
+    assert "50%" in cells[4]  # one complete of two live items; the abandoned one does not count
+    assert page.find("a", href="../unplanned/") is not None  # related, made symmetric
+    edit = soup(minimal_site, "stories/planned").find("a", title="Edit this page")
+    assert edit["href"] == "https://git.example.org/acme/roadmap/edit/main/stories/planned.md"
+
+
+def test_project_page_groups_planned_unplanned_and_gap(minimal_site: Path) -> None:
+    page = article(minimal_site, "projects/alpha")
+    assert page.find(id="alpha-2025.1-upgrades").find("a").get_text() == "Planned story"
+    assert [a.get_text() for a in page.find("h2", id="unplanned").find_next("ul").find_all("a")] == ["Unplanned story"]
+    gap_rows = page.find("h2", id="gaps").find_next("table").find("tbody").find_all("tr")
+    assert len(gap_rows) == 1 and "draft" in gap_rows[0].get_text()
+    beta = article(minimal_site, "projects/beta")
+    assert "No liaison" in beta.get_text()
+
+
+def test_front_matter_text_is_escaped_everywhere(minimal_site: Path) -> None:
+    for page in minimal_site.rglob("*.html"):
+        html = page.read_text("utf-8")
+        parsed = BeautifulSoup(html, "html.parser")
+        for script in parsed.find_all("script"):
+            assert "__pwned" not in script.get_text(), page
+        for tag in parsed.find_all(True):
+            for name, value in tag.attrs.items():
+                assert not (name.startswith("on") and "__pwned" in str(value)), page
+        assert "<svg onload" not in html and "<b>bold</b>" not in html
+    title = soup(minimal_site, "stories/payload").find("title").get_text()
+    assert title.startswith('<script>window.__pwned=1</script>Payload "quoted" & <b>bold</b>')
+
+
+def test_home_summary_sits_under_the_hand_written_title(minimal_site: Path) -> None:
+    page = article(minimal_site, "")
+    headings = [h.get_text(" ", strip=True) for h in page.find_all(["h1", "h2"])]
+    assert headings[0].startswith("Minimal roadmap") and "Top-ranked open stories" in headings[1]
+    assert "Hand-written introduction." in page.get_text()
+
+
+def test_json_export(minimal_site: Path) -> None:
+    model = json.loads((minimal_site / "roadmap.json").read_text("utf-8"))
+    assert model["schema_version"] == 1 and model["releases"] == ["2025.1", "2025.2"]
+    planned = next(s for s in model["stories"] if s["id"] == "planned")
+    assert planned["score"] == 100.0 and planned["rank"] == 1 and planned["page"] == "stories/planned/"
+    assert planned["related"] == ["unplanned"] and planned["completion"] == 0.5
+    assert planned["projects"][0] | {"tracking": None} == {
+        "project": "alpha", "gap": "Alpha lacks upgrades.", "alignment": "planned",
+        "priorities": [{"id": "upgrades", "release": "2025.1", "planned": True}],
+        "liaison": "Ann Lee", "needs_liaison": False, "completion": 0.5, "tracking": None,
+    }
+    alpha = next(p for p in model["projects"] if p["id"] == "alpha")
+    assert alpha["releases"]["2025.1"]["priorities"][0]["stories"] == ["planned"]
+    assert alpha["counts"] == {"planned": 1, "unplanned": 1, "gap": 1, "needs_liaison": 1}
+
+
+def test_search_index_holds_story_text(minimal_site: Path) -> None:
+    index = json.loads((minimal_site / "search" / "search_index.json").read_text("utf-8"))
+    assert any("zebra" in doc["text"] and doc["location"].startswith("stories/planned/") for doc in index["docs"])
+
+
+def test_broken_site_fails_strict_build_with_every_diagnostic(tmp_path: Path) -> None:
+    root = copy_site(FIXTURES / "broken", tmp_path)
+    result = run_mkdocs(root)
+    assert result.returncode == 1
+    golden = (Path(__file__).parent / "golden" / "broken.txt").read_text("utf-8").splitlines()
+    for line in golden:
+        assert f"roadmap: {line}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_options_are_a_plugin_error(tmp_path: Path) -> None:
+    root = copy_site(FIXTURES / "minimal", tmp_path)
+    config = (root / "mkdocs.yml").read_text("utf-8").replace('releases: ["2025.1", "2025.2"]', "releases: [2025.1, 2025.2]")
+    (root / "mkdocs.yml").write_text(config, "utf-8")
+    result = run_mkdocs(root)
+    assert result.returncode == 1 and "roadmap plugin options: 'releases': 2025.1 is the number 2025.1" in result.stderr
+    assert "Traceback" not in result.stderr
