@@ -26,7 +26,11 @@ def run_mkdocs(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"NO_MKDOCS_2_WARNING": "1", "PATH": str(Path(sys.executable).parent)}
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(root / "site"), *args],
-        cwd=root, capture_output=True, text=True, env=env, timeout=300,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
 
 

@@ -116,9 +116,14 @@ def test_json_export(minimal_site: Path) -> None:
     assert planned["score"] == 100.0 and planned["rank"] == 1 and planned["page"] == "stories/planned/"
     assert planned["related"] == ["unplanned"] and planned["completion"] == 0.5
     assert planned["projects"][0] | {"tracking": None} == {
-        "project": "alpha", "gap": "Alpha lacks upgrades.", "alignment": "planned",
+        "project": "alpha",
+        "gap": "Alpha lacks upgrades.",
+        "alignment": "planned",
         "priorities": [{"id": "upgrades", "release": "2025.1", "planned": True}],
-        "liaison": "Ann Lee", "needs_liaison": False, "completion": 0.5, "tracking": None,
+        "liaison": "Ann Lee",
+        "needs_liaison": False,
+        "completion": 0.5,
+        "tracking": None,
     }
     alpha = next(p for p in model["projects"] if p["id"] == "alpha")
     assert alpha["releases"]["2025.1"]["priorities"][0]["stories"] == ["planned"]

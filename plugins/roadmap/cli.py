@@ -41,10 +41,22 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("-f", "--config-file", type=click.Path(dir_okay=False, path_type=Path), default="mkdocs.yml", show_default=True,
-              help="The site configuration holding the roadmap plugin's options.")
-@click.option("--format", "fmt", type=click.Choice(["text", "github", "json"]), default="text", show_default=True,
-              help="text for people, github for workflow annotations, json for tools.")
+@click.option(
+    "-f",
+    "--config-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="mkdocs.yml",
+    show_default=True,
+    help="The site configuration holding the roadmap plugin's options.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "github", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, github for workflow annotations, json for tools.",
+)
 def check(paths: tuple[Path, ...], config_file: Path, fmt: str) -> None:
     """Check stories and priority lists; print every problem as path:line:col.
 
@@ -71,8 +83,10 @@ def check(paths: tuple[Path, ...], config_file: Path, fmt: str) -> None:
         diagnostics = [d for d in diagnostics if any(d.path == w or d.path.startswith(w + "/") for w in wanted)]
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = len(diagnostics) - errors
-    counts = f"{_plural(roadmap.files_checked, 'file', 'files')}: {_plural(len(roadmap.stories), 'story', 'stories')}, " \
+    counts = (
+        f"{_plural(roadmap.files_checked, 'file', 'files')}: {_plural(len(roadmap.stories), 'story', 'stories')}, "
         f"{_plural(len(roadmap.projects), 'priority list', 'priority lists')}"
+    )
     if diagnostics:
         summary = f"roadmap check: {_plural(errors, 'error', 'errors')}, {_plural(warnings, 'warning', 'warnings')} ({counts})"
     else:

@@ -103,7 +103,9 @@ def align_story(story: Story, project: Project) -> Alignment:
     return Alignment(story, project, kind, items, liaison, sum(t.status == "complete" for t in live), len(live))
 
 
-def load_inputs(settings: Settings, cache: DocumentCache | None = None) -> tuple[dict[str, Document], dict[str, Story], dict[str, Project], list[Diagnostic]]:
+def load_inputs(
+    settings: Settings, cache: DocumentCache | None = None
+) -> tuple[dict[str, Document], dict[str, Story], dict[str, Project], list[Diagnostic]]:
     """Read every story and priority file; return documents, stories, projects and file-level problems."""
     cache = cache if cache is not None else DocumentCache()
     problems: list[Diagnostic] = []
@@ -112,12 +114,18 @@ def load_inputs(settings: Settings, cache: DocumentCache | None = None) -> tuple
     for path, ok in iter_input_files(settings.priorities_dir, (".yaml", ".yml")):
         rel = settings.relpath(path)
         if not ok:
-            problems.append(Diagnostic(rel, 1, 1, "R008", "warning", "not a priority list (those are files ending in .yaml): move it out of the folder"))
+            problems.append(
+                Diagnostic(rel, 1, 1, "R008", "warning", "not a priority list (those are files ending in .yaml): move it out of the folder")
+            )
             continue
         doc = cache.read(path, rel, front_matter=False)
         project = build_project(doc, path.stem)
         if path.stem in projects:
-            problems.append(Diagnostic(rel, 1, 1, "R401", "error", f"a second priority file for project '{path.stem}' ({projects[path.stem].path}); keep one"))
+            problems.append(
+                Diagnostic(
+                    rel, 1, 1, "R401", "error", f"a second priority file for project '{path.stem}' ({projects[path.stem].path}); keep one"
+                )
+            )
             continue
         if doc.data is not None:
             projects[project.id] = project
@@ -127,7 +135,9 @@ def load_inputs(settings: Settings, cache: DocumentCache | None = None) -> tuple
     for path, ok in iter_input_files(settings.stories_dir, (".md",)):
         rel = settings.relpath(path)
         if not ok:
-            problems.append(Diagnostic(rel, 1, 1, "R008", "warning", "not a story (stories are files ending in .md): move it out of the folder"))
+            problems.append(
+                Diagnostic(rel, 1, 1, "R008", "warning", "not a story (stories are files ending in .md): move it out of the folder")
+            )
             continue
         doc = cache.read(path, rel, front_matter=True)
         docs[path.stem] = doc
@@ -190,9 +200,9 @@ def link_roadmap(roadmap: Roadmap) -> None:
     for story in roadmap.ranked:
         seen: dict[str, Story] = {}
         for alignment in roadmap.alignments[story.id]:
-            for other in roadmap.by_project[alignment.project.id][: SHARED_STORIES_PER_PROJECT + 1]:
-                if other.story.id != story.id and other.story.id not in related[story.id]:
-                    seen.setdefault(other.story.id, other.story)
+            for peer in roadmap.by_project[alignment.project.id][: SHARED_STORIES_PER_PROJECT + 1]:
+                if peer.story.id != story.id and peer.story.id not in related[story.id]:
+                    seen.setdefault(peer.story.id, peer.story)
         roadmap.shared[story.id] = sorted(seen.values(), key=lambda s: rank[s.id])[:SHARED_STORIES_PER_PROJECT]
 
 

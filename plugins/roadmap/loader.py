@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import frontmatter
 import yaml
+from frontmatter.default_handlers import YAMLHandler
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -36,7 +36,7 @@ MAX_YAML_DEPTH = 32
 
 Path_ = tuple[str | int, ...]
 _STR_TAG = "tag:yaml.org,2002:str"
-_FM_HANDLER = frontmatter.YAMLHandler()
+_FM_HANDLER = YAMLHandler()
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 
@@ -125,7 +125,11 @@ class _Builder:
                 line, col = self.mark(key_node)
                 self.doc.diagnostics.append(
                     Diagnostic(
-                        self.doc.path, line, col, "R004", "error",
+                        self.doc.path,
+                        line,
+                        col,
+                        "R004",
+                        "error",
                         f"duplicate key '{key}' (first at line {first[0]}); YAML keeps only the last "
                         "value, silently: remove or merge one of them",
                     )
@@ -146,9 +150,12 @@ class _Builder:
             value = self.scalar(node, ())
             self.doc.diagnostics.append(
                 Diagnostic(
-                    self.doc.path, line, col, "R104", "error",
-                    f"key {node.value} is read by YAML as {_describe(value)}; "
-                    f"put it in quotes: \"{node.value}\"",
+                    self.doc.path,
+                    line,
+                    col,
+                    "R104",
+                    "error",
+                    f'key {node.value} is read by YAML as {_describe(value)}; put it in quotes: "{node.value}"',
                 )
             )
         return str(node.value)
@@ -195,7 +202,14 @@ def _read_text(raw: bytes, rel: str, doc: Document) -> str | None:
         at = raw.index(b"\x00")
         line = raw.count(b"\n", 0, at) + 1
         doc.diagnostics.append(
-            Diagnostic(rel, line, at - raw.rfind(b"\n", 0, at), "R001", "error", "file is binary (it contains a NUL byte); stories and priority lists are UTF-8 text")
+            Diagnostic(
+                rel,
+                line,
+                at - raw.rfind(b"\n", 0, at),
+                "R001",
+                "error",
+                "file is binary (it contains a NUL byte); stories and priority lists are UTF-8 text",
+            )
         )
         return None
     try:
@@ -220,7 +234,14 @@ def parse_yaml(text: str, doc: Document, line_offset: int = 0) -> None:
         col = (mark.column + 1) if mark else 1
         problem = exc.problem or exc.context or "invalid YAML"
         doc.diagnostics.append(
-            Diagnostic(doc.path, line, col, "R003", "error", f"YAML syntax error: {problem}; fix the YAML (quote values that contain ': ' or start with a special character)")
+            Diagnostic(
+                doc.path,
+                line,
+                col,
+                "R003",
+                "error",
+                f"YAML syntax error: {problem}; fix the YAML (quote values that contain ': ' or start with a special character)",
+            )
         )
         return
     except (yaml.YAMLError, RecursionError) as exc:
@@ -236,7 +257,9 @@ def parse_yaml(text: str, doc: Document, line_offset: int = 0) -> None:
         line, col = builder.mark(exc.node)
         doc.data = None
         doc.diagnostics.append(
-            Diagnostic(doc.path, line, col, "R006", "error", f"{exc.reason}; write plain keys and values without anchors (&) and aliases (*)")
+            Diagnostic(
+                doc.path, line, col, "R006", "error", f"{exc.reason}; write plain keys and values without anchors (&) and aliases (*)"
+            )
         )
 
 
@@ -256,7 +279,9 @@ def read_document(path: Path, rel: str, *, front_matter: bool) -> Document:
         return doc
     if not _FM_HANDLER.detect(text):
         doc.diagnostics.append(
-            Diagnostic(rel, 1, 1, "R002", "error", "no front-matter: the file must start with a line '---', then the YAML keys, then another '---'")
+            Diagnostic(
+                rel, 1, 1, "R002", "error", "no front-matter: the file must start with a line '---', then the YAML keys, then another '---'"
+            )
         )
         return doc
     assert _FM_HANDLER.FM_BOUNDARY is not None
@@ -266,23 +291,32 @@ def read_document(path: Path, rel: str, *, front_matter: bool) -> Document:
     if closing is None:
         line = text.count("\n", 0, opening.end()) + 1
         doc.diagnostics.append(
-            Diagnostic(rel, 1, 1, "R002", "error", f"front-matter is not closed: add a line '---' after the YAML keys (opened at line {line - 1 if line > 1 else 1})")
+            Diagnostic(
+                rel,
+                1,
+                1,
+                "R002",
+                "error",
+                f"front-matter is not closed: add a line '---' after the YAML keys (opened at line {line - 1 if line > 1 else 1})",
+            )
         )
         return doc
     start = opening.end()
     # The boundary pattern may swallow blank lines; keep YAML line numbers exact.
     fm_line_offset = text.count("\n", 0, start)
-    if text[start:start + 1] == "\n":
+    if text[start : start + 1] == "\n":
         start += 1
         fm_line_offset += 1
-    parse_yaml(text[start:closing.start()], doc, fm_line_offset)
+    parse_yaml(text[start : closing.start()], doc, fm_line_offset)
     end = closing.end()
-    if text[end:end + 1] == "\n":
+    if text[end : end + 1] == "\n":
         end += 1
     doc.body = text[end:]
     doc.body_line = text.count("\n", 0, end) + 1
     if doc.data is not None and not isinstance(doc.data, dict):
-        doc.diagnostics.append(doc.problem((), "R103", "front-matter must be a mapping of keys to values (key: value), not a list or a single value"))
+        doc.diagnostics.append(
+            doc.problem((), "R103", "front-matter must be a mapping of keys to values (key: value), not a list or a single value")
+        )
         doc.data = None
     return doc
 
@@ -352,16 +386,19 @@ def build_story(doc: Document, story_id: str) -> Story:
     data = doc.data if isinstance(doc.data, dict) else {}
     projects: dict[str, StoryProject] = {}
     raw_projects = data.get("projects")
-    for name, entry in (raw_projects.items() if isinstance(raw_projects, dict) else []):
+    for name, entry in raw_projects.items() if isinstance(raw_projects, dict) else []:
         entry = entry if isinstance(entry, dict) else {}
         tracking = [
             TrackingItem(_str(t.get("type"), "other"), _str(t.get("title")), _opt_str(t.get("url")), _str(t.get("status"), "pending"))
             for t in _dicts(entry.get("tracking"))
         ]
-        projects[name] = StoryProject(name, _str(entry.get("gap")), _strs(entry.get("priorities")), _opt_str(entry.get("liaison")), tracking)
+        projects[name] = StoryProject(
+            name, _str(entry.get("gap")), _strs(entry.get("priorities")), _opt_str(entry.get("liaison")), tracking
+        )
     raw_weights = data.get("weights")
     weights = {
-        k: v for k, v in (raw_weights.items() if isinstance(raw_weights, dict) else [])
+        k: v
+        for k, v in (raw_weights.items() if isinstance(raw_weights, dict) else [])
         if isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 5
     }
     return Story(
@@ -393,7 +430,7 @@ def build_project(doc: Document, project_id: str) -> Project:
     ]
     releases: dict[str, ReleasePlan] = {}
     raw_releases = data.get("releases")
-    for release, plan in (raw_releases.items() if isinstance(raw_releases, dict) else []):
+    for release, plan in raw_releases.items() if isinstance(raw_releases, dict) else []:
         plan = plan if isinstance(plan, dict) else {}
         releases[release] = ReleasePlan(
             release,
@@ -413,8 +450,14 @@ def build_project(doc: Document, project_id: str) -> Project:
 
 def _item(project: str, release: str, entry: dict[str, Any], planned: bool) -> PriorityItem:
     return PriorityItem(
-        project, release, _str(entry.get("id")), _str(entry.get("title")) or _str(entry.get("id")), planned,
-        _strs(entry.get("owners")), _str(entry.get("description")), _opt_str(entry.get("url")),
+        project,
+        release,
+        _str(entry.get("id")),
+        _str(entry.get("title")) or _str(entry.get("id")),
+        planned,
+        _strs(entry.get("owners")),
+        _str(entry.get("description")),
+        _opt_str(entry.get("url")),
     )
 
 
@@ -422,11 +465,7 @@ def iter_input_files(directory: Path, suffixes: tuple[str, ...]) -> list[tuple[P
     """Return every visible entry of `directory`, sorted, each with whether it has an expected suffix."""
     if not directory.is_dir():
         return []
-    return [
-        (path, path.is_file() and path.suffix in suffixes)
-        for path in sorted(directory.iterdir())
-        if not path.name.startswith(".")
-    ]
+    return [(path, path.is_file() and path.suffix in suffixes) for path in sorted(directory.iterdir()) if not path.name.startswith(".")]
 
 
 class DocumentCache:

@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,7 @@ class GeneratedPage:
     title: str
     markdown: str
     before: Callable[[], str]
-    after: Callable[[], str] = lambda: ""
+    after: Callable[[], str] = str
     source: Path | None = None
 
 
@@ -88,13 +89,16 @@ class RoadmapPlugin(BasePlugin[RoadmapConfig]):
         }
         for story in roadmap.stories.values():
             pages[urls.src("story", story.id)] = GeneratedPage(
-                story.title, story.body, lambda s=story: renderer.story_header(s), lambda s=story: renderer.story_footer(s),
+                story.title,
+                story.body,
+                partial(renderer.story_header, story),
+                partial(renderer.story_footer, story),
                 self.settings.root / story.path,
             )
         for project in roadmap.projects.values():
-            pages[urls.src("project", project.id)] = GeneratedPage(project.name, "", lambda p=project: renderer.project_page(p))
+            pages[urls.src("project", project.id)] = GeneratedPage(project.name, "", partial(renderer.project_page, project))
         for release in self.settings.releases:
-            pages[urls.src("release", release)] = GeneratedPage(f"Release {release}", "", lambda r=release: renderer.release_page(r))
+            pages[urls.src("release", release)] = GeneratedPage(f"Release {release}", "", partial(renderer.release_page, release))
         for src, page in pages.items():
             existing = files.get_file_from_path(src)
             if existing is not None:
@@ -103,13 +107,15 @@ class RoadmapPlugin(BasePlugin[RoadmapConfig]):
             files.append(File.generated(config, src, content=page.markdown, inclusion=InclusionLevel.NOT_IN_NAV))
         home = files.get_file_from_path(urls.src("home"))
         if home is not None:
-            pages[home.src_uri] = GeneratedPage("", "", lambda: "", renderer.home_summary)
+            pages[home.src_uri] = GeneratedPage("", "", str, renderer.home_summary)
         for name in ASSETS:
             content = resources.files("roadmap").joinpath(f"assets/{name}").read_text("utf-8")
             files.append(File.generated(config, f"assets/roadmap/{name}", content=content))
         for name in ("story", "priorities"):
             files.append(File.generated(config, f"schemas/{name}.schema.json", content=schema_text(name)))
-        files.append(File.generated(config, "roadmap.json", content=json.dumps(export_model(roadmap, urls), indent=1, ensure_ascii=False) + "\n"))
+        files.append(
+            File.generated(config, "roadmap.json", content=json.dumps(export_model(roadmap, urls), indent=1, ensure_ascii=False) + "\n")
+        )
         self.pages = pages
         return files
 

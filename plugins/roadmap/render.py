@@ -50,7 +50,7 @@ class Urls:
         if self.directory_urls:
             if stem == "index":
                 return ""
-            return (stem[: -len("index")] if stem.endswith("/index") else stem + "/")
+            return stem[: -len("index")] if stem.endswith("/index") else stem + "/"
         return stem + ".html"
 
     def page(self, kind: str, key: str = "") -> str:
@@ -206,59 +206,69 @@ def export_model(roadmap: Roadmap, urls: Urls) -> dict[str, Any]:
     projects = []
     for project in roadmap.projects.values():
         counts = alignment_counts(roadmap.by_project[project.id])
-        projects.append({
-            "id": project.id,
-            "name": project.name,
-            "description": project.description,
-            "url": project.url,
-            "page": urls.page("project", project.id),
-            "source": project.path,
-            "liaisons": [{"name": p.name, "irc": p.irc, "email": p.email} for p in project.liaisons],
-            "releases": {
-                release: {
-                    kind: [
-                        {"id": i.id, "title": i.title, "owners": i.owners, "description": i.description, "url": i.url,
-                         "stories": [s.id for s in roadmap.by_item.get((project.id, release, i.id), [])]}
-                        for i in getattr(plan, kind)
-                    ]
-                    for kind in ("priorities", "without_plan")
-                }
-                for release, plan in project.releases.items()
-            },
-            "counts": dict(counts),
-        })
+        projects.append(
+            {
+                "id": project.id,
+                "name": project.name,
+                "description": project.description,
+                "url": project.url,
+                "page": urls.page("project", project.id),
+                "source": project.path,
+                "liaisons": [{"name": p.name, "irc": p.irc, "email": p.email} for p in project.liaisons],
+                "releases": {
+                    release: {
+                        kind: [
+                            {
+                                "id": i.id,
+                                "title": i.title,
+                                "owners": i.owners,
+                                "description": i.description,
+                                "url": i.url,
+                                "stories": [s.id for s in roadmap.by_item.get((project.id, release, i.id), [])],
+                            }
+                            for i in getattr(plan, kind)
+                        ]
+                        for kind in ("priorities", "without_plan")
+                    }
+                    for release, plan in project.releases.items()
+                },
+                "counts": dict(counts),
+            }
+        )
     stories = []
     for story in roadmap.ranked:
-        stories.append({
-            "id": story.id,
-            "title": story.title,
-            "status": story.status,
-            "ref": story.ref,
-            "authors": story.authors,
-            "working_groups": story.working_groups,
-            "personas": story.personas,
-            "target_release": story.target_release,
-            "weights": story.weights,
-            "score": roadmap.scores[story.id],
-            "rank": roadmap.ranks[story.id],
-            "completion": roadmap.completion(story.id),
-            "page": urls.page("story", story.id),
-            "source": story.path,
-            "related": [s.id for s in roadmap.related[story.id]],
-            "projects": [
-                {
-                    "project": a.project.id,
-                    "gap": story.projects[a.project.id].gap,
-                    "alignment": a.kind,
-                    "priorities": [{"id": i.id, "release": i.release, "planned": i.planned} for i in a.items],
-                    "liaison": a.liaison.name if a.liaison else None,
-                    "needs_liaison": a.needs_liaison,
-                    "completion": a.completion,
-                    "tracking": [t.__dict__ for t in story.projects[a.project.id].tracking],
-                }
-                for a in roadmap.alignments[story.id]
-            ],
-        })
+        stories.append(
+            {
+                "id": story.id,
+                "title": story.title,
+                "status": story.status,
+                "ref": story.ref,
+                "authors": story.authors,
+                "working_groups": story.working_groups,
+                "personas": story.personas,
+                "target_release": story.target_release,
+                "weights": story.weights,
+                "score": roadmap.scores[story.id],
+                "rank": roadmap.ranks[story.id],
+                "completion": roadmap.completion(story.id),
+                "page": urls.page("story", story.id),
+                "source": story.path,
+                "related": [s.id for s in roadmap.related[story.id]],
+                "projects": [
+                    {
+                        "project": a.project.id,
+                        "gap": story.projects[a.project.id].gap,
+                        "alignment": a.kind,
+                        "priorities": [{"id": i.id, "release": i.release, "planned": i.planned} for i in a.items],
+                        "liaison": a.liaison.name if a.liaison else None,
+                        "needs_liaison": a.needs_liaison,
+                        "completion": a.completion,
+                        "tracking": [t.__dict__ for t in story.projects[a.project.id].tracking],
+                    }
+                    for a in roadmap.alignments[story.id]
+                ],
+            }
+        )
     return {
         "schema_version": SCHEMA_VERSION,
         "releases": settings.releases,

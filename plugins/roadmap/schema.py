@@ -157,7 +157,7 @@ def load_settings(options: dict[str, Any], root: Path) -> Settings:
         if not isinstance(value, str):
             problems.append(f"'{key}' must be a folder name")
             value = default
-        dirs[key] = (root / value)
+        dirs[key] = root / value
     if problems:
         raise SettingsError(problems)
     return Settings(root, dirs["stories_dir"], dirs["priorities_dir"], releases, current, personas, criteria)
@@ -205,49 +205,57 @@ def iter_schema_problems(doc: Document, schema: str) -> Iterator[Diagnostic]:
     for error in errors:
         path = tuple(error.absolute_path)
         kind = error.validator
+        rule: Any = error.validator_value
+        subschema: Any = error.schema
         if kind != "type" and path in typed:
             continue  # one message per value: its type is the problem to fix first
         name = label(path)
-        value = error.instance
+        value: Any = error.instance
         if kind == "type":
-            expected = str(error.validator_value)
+            expected = str(rule)
             if path in doc.coerced and expected == "string":
                 src = doc.coerced[path]
                 if value is None:
                     yield doc.problem(path, "R108", f"'{name}' has no value; write one or remove the key")
                 else:
-                    yield doc.problem(path, "R104", f"'{name}': {src} is read by YAML as {describe_value(value)}; put it in quotes: \"{src}\"", value=True)
+                    yield doc.problem(
+                        path, "R104", f"'{name}': {src} is read by YAML as {describe_value(value)}; put it in quotes: \"{src}\"", value=True
+                    )
                 continue
             fix = ""
             if expected == "array" and isinstance(value, str):
-                fix = f"; write it as a list: [\"{value}\"]"
+                fix = f'; write it as a list: ["{value}"]'
             elif expected == "integer" and isinstance(value, str) and value.strip().isdigit():
                 fix = "; remove the quotes"
             elif expected == "string" and isinstance(value, (list, dict)):
                 fix = "; write it as one line of text"
             elif value is None:
                 fix = "; write a value or remove the key"
-            wanted = " or ".join(_KINDS.get(kind, kind) for kind in (error.validator_value if isinstance(error.validator_value, list) else [expected]) if kind != "null")
+            wanted = " or ".join(_KINDS.get(kind, kind) for kind in (rule if isinstance(rule, list) else [expected]) if kind != "null")
             yield doc.problem(path, "R103", f"'{name}' must be {wanted}, not {_kind_of(value)}{fix}", value=True)
         elif kind == "enum":
-            allowed = [str(v) for v in error.validator_value]
-            yield doc.problem(path, "R105", f"'{name}': '{value}' is not allowed{suggest(str(value), allowed)}; use one of: {_names(allowed)}", value=True)
+            allowed = [str(v) for v in rule]
+            yield doc.problem(
+                path, "R105", f"'{name}': '{value}' is not allowed{suggest(str(value), allowed)}; use one of: {_names(allowed)}", value=True
+            )
         elif kind in ("minimum", "maximum"):
             yield doc.problem(path, "R106", f"'{name}': {value} is out of range; use a whole number from 0 to 5", value=True)
         elif kind == "pattern":
-            hint = next((h for key, h in _PATTERN_HINTS.items() if key in map(str, path)), f"must match {error.validator_value}")
+            hint = next((h for key, h in _PATTERN_HINTS.items() if key in map(str, path)), f"must match {rule}")
             yield doc.problem(path, "R107", f"'{name}': '{value}' {hint}", value=True)
         elif kind in ("minItems", "minProperties", "minLength"):
             yield doc.problem(path, "R108", f"'{name}' is empty; give at least one value", value=True)
         elif kind == "required":
-            for key in error.validator_value:
+            for key in rule:
                 if isinstance(value, dict) and key not in value and f"'{key}'" in error.message:
                     yield doc.problem(path, "R102", f"missing required key '{label((*path, key))}'; add a line '{key}: ...'")
         elif kind == "additionalProperties":
-            known = list(error.schema.get("properties", {}))
+            known = list(subschema.get("properties", {}))
             for key in value:
                 if key not in known:
-                    yield doc.problem((*path, key), "R101", f"unknown key '{label((*path, key))}'{suggest(key, known)}; valid keys: {_names(known)}")
+                    yield doc.problem(
+                        (*path, key), "R101", f"unknown key '{label((*path, key))}'{suggest(key, known)}; valid keys: {_names(known)}"
+                    )
         else:  # pragma: no cover - the shipped schemas use only the keywords above
             yield doc.problem(path, "R103", f"'{name}': {error.message}", value=True)
 
@@ -264,10 +272,19 @@ def iter_story_problems(doc: Document, story: Story, settings: Settings, project
     """Yield every problem of one story that can be seen without the other stories."""
     stem = Path(doc.path).stem
     if stem == "index":
-        yield Diagnostic(doc.path, 1, 1, "R007", "error", "'index' is reserved for the list of all stories; rename the file after the story's title")
+        yield Diagnostic(
+            doc.path, 1, 1, "R007", "error", "'index' is reserved for the list of all stories; rename the file after the story's title"
+        )
     elif not ID_PATTERN.match(stem):
         fixed = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "my-story"
-        yield Diagnostic(doc.path, 1, 1, "R007", "error", f"file name '{stem}' is not a valid story id; rename it to '{fixed}.md' (lowercase letters, digits, hyphens)")
+        yield Diagnostic(
+            doc.path,
+            1,
+            1,
+            "R007",
+            "error",
+            f"file name '{stem}' is not a valid story id; rename it to '{fixed}.md' (lowercase letters, digits, hyphens)",
+        )
     if not isinstance(doc.data, dict):
         return
     yield from iter_schema_problems(doc, "story")
@@ -281,7 +298,9 @@ def iter_story_problems(doc: Document, story: Story, settings: Settings, project
             return  # `key: ~` or `key:` is already reported by the schema as an empty value
         if level >= from_level and (value is None or value == "" or value == {}) and parent is not None:
             status = "proposed" if from_level == PROPOSED else "accepted"
-            yield doc.problem(key[:-1], "R102", f"missing '{label(key)}': {what} is required once a story is {status} (status is '{story.status}')")
+            yield doc.problem(
+                key[:-1], "R102", f"missing '{label(key)}': {what} is required once a story is {status} (status is '{story.status}')"
+            )
 
     yield from required(("weights",), PROPOSED, "a weight for each criterion")
     yield from required(("target_release",), ACCEPTED, "the release the story targets")
@@ -290,7 +309,11 @@ def iter_story_problems(doc: Document, story: Story, settings: Settings, project
     if isinstance(weights, dict):
         for name in weights:
             if name not in settings.criteria:
-                yield doc.problem(("weights", name), "R210", f"unknown criterion '{name}'{suggest(name, settings.criteria)}; criteria: {_names(settings.criteria)}")
+                yield doc.problem(
+                    ("weights", name),
+                    "R210",
+                    f"unknown criterion '{name}'{suggest(name, settings.criteria)}; criteria: {_names(settings.criteria)}",
+                )
         if level >= PROPOSED:
             for name in settings.criteria:
                 if name not in weights:
@@ -298,35 +321,59 @@ def iter_story_problems(doc: Document, story: Story, settings: Settings, project
 
     for i, persona in enumerate(story.personas):
         if persona not in settings.personas:
-            yield doc.problem(("personas", i), "R204", f"unknown persona '{persona}'{suggest(persona, settings.personas)}; personas: {_names(settings.personas)}", value=True)
+            yield doc.problem(
+                ("personas", i),
+                "R204",
+                f"unknown persona '{persona}'{suggest(persona, settings.personas)}; personas: {_names(settings.personas)}",
+                value=True,
+            )
 
     release = story.target_release
     if release is not None and release not in settings.releases:
-        yield doc.problem(("target_release",), "R205", f"unknown release '{release}'{suggest(release, settings.releases)}; releases: {_names(settings.releases)}", value=True)
+        yield doc.problem(
+            ("target_release",),
+            "R205",
+            f"unknown release '{release}'{suggest(release, settings.releases)}; releases: {_names(settings.releases)}",
+            value=True,
+        )
 
     raw_projects = data.get("projects")
-    for name, entry in (raw_projects.items() if isinstance(raw_projects, dict) else []):
+    for name, entry in raw_projects.items() if isinstance(raw_projects, dict) else []:
         key = ("projects", name)
         project = projects.get(name)
         if project is None:
-            yield doc.problem(key, "R201", f"unknown project '{name}'{suggest(name, projects)}; projects with a priority list: {_names(sorted(projects))}")
+            yield doc.problem(
+                key, "R201", f"unknown project '{name}'{suggest(name, projects)}; projects with a priority list: {_names(sorted(projects))}"
+            )
             continue
         if not isinstance(entry, dict):
             if level >= PROPOSED or entry is not None:
-                yield doc.problem(key, "R103", f"'{label(key)}' must be a mapping with 'gap', 'priorities', 'liaison' and 'tracking'", value=True)
+                yield doc.problem(
+                    key, "R103", f"'{label(key)}' must be a mapping with 'gap', 'priorities', 'liaison' and 'tracking'", value=True
+                )
             continue
         yield from required((*key, "gap"), PROPOSED, "the gap analysis for this project")
         yield from required((*key, "liaison"), ACCEPTED, "the liaison who carries the story into this team")
         liaison = entry.get("liaison")
         names = list(dict.fromkeys(person.name for person in project.liaisons))
         if isinstance(liaison, str) and liaison and liaison not in names:
-            yield doc.problem((*key, "liaison"), "R203", f"'{liaison}' is not a liaison of {name}{suggest(liaison, names)}; liaisons in {project.path}: {_names(names)}", value=True)
+            yield doc.problem(
+                (*key, "liaison"),
+                "R203",
+                f"'{liaison}' is not a liaison of {name}{suggest(liaison, names)}; liaisons in {project.path}: {_names(names)}",
+                value=True,
+            )
         plans = [project.releases[release]] if release in project.releases else ([] if release else list(project.releases.values()))
         where = f"release {release}" if release else "any release"
         items = [item.id for plan in plans for item in (*plan.priorities, *plan.without_plan)]
         for i, item_id in enumerate(_list(entry.get("priorities"))):
             if isinstance(item_id, str) and item_id not in items:
-                yield doc.problem((*key, "priorities", i), "R202", f"'{item_id}' is not an item of {name}'s priority list for {where}{suggest(item_id, items)}; see {project.path}", value=True)
+                yield doc.problem(
+                    (*key, "priorities", i),
+                    "R202",
+                    f"'{item_id}' is not an item of {name}'s priority list for {where}{suggest(item_id, items)}; see {project.path}",
+                    value=True,
+                )
         yield from iter_url_problems(doc, [(*key, "tracking", i, "url") for i in range(len(_list(entry.get("tracking"))))])
 
     for i, other in enumerate(story.related):
@@ -352,15 +399,36 @@ def iter_body_problems(doc: Document, story: Story, level: int) -> Iterator[Diag
         if section.title not in _KNOWN_SECTIONS:
             hint = suggest(section.title, _KNOWN_SECTIONS)
             if hint:
-                yield Diagnostic(path, section.line, 1, "R309", "warning", f"section '{section.title}' is not a known section{hint}; fix the heading so the checker finds it")
+                yield Diagnostic(
+                    path,
+                    section.line,
+                    1,
+                    "R309",
+                    "warning",
+                    f"section '{section.title}' is not a known section{hint}; fix the heading so the checker finds it",
+                )
     if level >= PROPOSED:
         end = story.body_line + story.body.count("\n")
         for title, names in REQUIRED_SECTIONS.items():
-            section = _section(story, names)
-            if section is None:
-                yield Diagnostic(path, max(end, 1), 1, "R301", "error", f"missing section '## {title}': required once a story is proposed; add the heading and its text")
-            elif section.text.strip().lower() in _EMPTY_SECTION:
-                yield Diagnostic(path, section.line, 1, "R302", "error", f"section '## {section.title}' has no content; write it (\"None.\" is not enough once a story is proposed)")
+            found = _section(story, names)
+            if found is None:
+                yield Diagnostic(
+                    path,
+                    max(end, 1),
+                    1,
+                    "R301",
+                    "error",
+                    f"missing section '## {title}': required once a story is proposed; add the heading and its text",
+                )
+            elif found.text.strip().lower() in _EMPTY_SECTION:
+                yield Diagnostic(
+                    path,
+                    found.line,
+                    1,
+                    "R302",
+                    "error",
+                    f"section '## {found.title}' has no content; write it (\"None.\" is not enough once a story is proposed)",
+                )
     ref = story.ref if re.fullmatch(r"[A-Z]{3}", story.ref) else ""
     use_cases = _section(story, REQUIRED_SECTIONS["Use cases"])
     ids: dict[str, int] = {}
@@ -368,13 +436,29 @@ def iter_body_problems(doc: Document, story: Story, level: int) -> Iterator[Diag
         for line, text in list_items(use_cases):
             match = re.match(r"^\**([A-Za-z]{3}\d{3})\b", text)
             if not match:
-                yield Diagnostic(path, line, 1, "R303", "error", f"use case has no ID; start it with '{ref or 'ABC'}{len(ids) + 1:03d}' (the story's ref and three digits)")
+                yield Diagnostic(
+                    path,
+                    line,
+                    1,
+                    "R303",
+                    "error",
+                    f"use case has no ID; start it with '{ref or 'ABC'}{len(ids) + 1:03d}' (the story's ref and three digits)",
+                )
                 continue
             uc = match.group(1)
             if ref and not uc.startswith(ref):
-                yield Diagnostic(path, line, 1, "R303", "error", f"use-case ID '{uc}' does not start with the story's ref '{ref}'; rename it '{ref}{uc[3:]}'")
+                yield Diagnostic(
+                    path,
+                    line,
+                    1,
+                    "R303",
+                    "error",
+                    f"use-case ID '{uc}' does not start with the story's ref '{ref}'; rename it '{ref}{uc[3:]}'",
+                )
             if uc in ids:
-                yield Diagnostic(path, line, 1, "R304", "error", f"use-case ID '{uc}' is already used at line {ids[uc]}; give each use case its own ID")
+                yield Diagnostic(
+                    path, line, 1, "R304", "error", f"use-case ID '{uc}' is already used at line {ids[uc]}; give each use case its own ID"
+                )
                 continue
             ids[uc] = line
     criteria = _section(story, REQUIRED_SECTIONS["Acceptance criteria"])
@@ -383,15 +467,36 @@ def iter_body_problems(doc: Document, story: Story, level: int) -> Iterator[Diag
         for line, text in list_items(criteria):
             named = USE_CASE_ID.findall(text)
             if not named and level >= PROPOSED:
-                yield Diagnostic(path, line, 1, "R308", "error", f"acceptance criterion names no use case; name the use-case IDs it covers, e.g. '({next(iter(ids), (ref or 'ABC') + '001')})'")
+                yield Diagnostic(
+                    path,
+                    line,
+                    1,
+                    "R308",
+                    "error",
+                    f"acceptance criterion names no use case; name the use-case IDs it covers, e.g. '({next(iter(ids), (ref or 'ABC') + '001')})'",
+                )
             for uc in named:
                 if uc not in ids:
-                    yield Diagnostic(path, line, 1, "R305", "error", f"acceptance criterion names '{uc}', which is not a use case of this story{suggest(uc, ids)}")
+                    yield Diagnostic(
+                        path,
+                        line,
+                        1,
+                        "R305",
+                        "error",
+                        f"acceptance criterion names '{uc}', which is not a use case of this story{suggest(uc, ids)}",
+                    )
                 covered.add(uc)
     if level >= ACCEPTED:
         for uc, line in ids.items():
             if uc not in covered:
-                yield Diagnostic(path, line, 1, "R306", "error", f"use case '{uc}' is not covered by any acceptance criterion; name it in one (required once a story is accepted)")
+                yield Diagnostic(
+                    path,
+                    line,
+                    1,
+                    "R306",
+                    "error",
+                    f"use case '{uc}' is not covered by any acceptance criterion; name it in one (required once a story is accepted)",
+                )
 
 
 def _iter_active_content(story: Story, path: str) -> Iterator[Diagnostic]:
@@ -407,7 +512,14 @@ def _iter_active_content(story: Story, path: str) -> Iterator[Diagnostic]:
         for pattern, what in _ACTIVE_CONTENT:
             for match in pattern.finditer(line):
                 thing = what.format(match.group(1).lower())
-                yield Diagnostic(path, number, match.start() + 1, "R307", "error", f"{thing} in the story text; stories are prose: remove it (to show code, put it in a code block)")
+                yield Diagnostic(
+                    path,
+                    number,
+                    match.start() + 1,
+                    "R307",
+                    "error",
+                    f"{thing} in the story text; stories are prose: remove it (to show code, put it in a code block)",
+                )
 
 
 def iter_priority_problems(doc: Document, project: Project, settings: Settings) -> Iterator[Diagnostic]:
@@ -420,7 +532,12 @@ def iter_priority_problems(doc: Document, project: Project, settings: Settings) 
     stem = Path(doc.path).stem
     declared = doc.data.get("project")
     if isinstance(declared, str) and declared != stem:
-        yield doc.problem(("project",), "R401", f"project '{declared}' does not match the file name '{Path(doc.path).name}'; write 'project: {stem}' or rename the file", value=True)
+        yield doc.problem(
+            ("project",),
+            "R401",
+            f"project '{declared}' does not match the file name '{Path(doc.path).name}'; write 'project: {stem}' or rename the file",
+            value=True,
+        )
     seen_liaisons: dict[str, int] = {}
     for i, entry in enumerate(_list(doc.data.get("liaisons"))):
         name = entry.get("name") if isinstance(entry, dict) else None
@@ -430,9 +547,13 @@ def iter_priority_problems(doc: Document, project: Project, settings: Settings) 
             seen_liaisons[name] = i
     urls: list[tuple[str | int, ...]] = [("url",)]
     releases = doc.data.get("releases")
-    for release, plan in (releases.items() if isinstance(releases, dict) else []):
+    for release, plan in releases.items() if isinstance(releases, dict) else []:
         if release not in settings.releases:
-            yield doc.problem(("releases", release), "R205", f"unknown release '{release}'{suggest(release, settings.releases)}; releases: {_names(settings.releases)}")
+            yield doc.problem(
+                ("releases", release),
+                "R205",
+                f"unknown release '{release}'{suggest(release, settings.releases)}; releases: {_names(settings.releases)}",
+            )
         if not isinstance(plan, dict):
             continue
         seen: dict[str, int] = {}
@@ -444,7 +565,12 @@ def iter_priority_problems(doc: Document, project: Project, settings: Settings) 
                     continue
                 where = ("releases", release, kind, i, "id")
                 if item_id in seen:
-                    yield doc.problem(where, "R402", f"item id '{item_id}' is used twice in release {release} (first at line {seen[item_id]}); give each item its own id", value=True)
+                    yield doc.problem(
+                        where,
+                        "R402",
+                        f"item id '{item_id}' is used twice in release {release} (first at line {seen[item_id]}); give each item its own id",
+                        value=True,
+                    )
                 else:
                     seen[item_id] = doc.where(where, value=True)[0]
     yield from iter_url_problems(doc, urls)
@@ -459,7 +585,14 @@ def iter_corpus_problems(docs: dict[str, Document], stories: dict[str, Story]) -
         if story.ref and isinstance(doc.get(("ref",)), str):
             first = by_ref.setdefault(story.ref, story)
             if first is not story:
-                yield doc.problem(("ref",), "R208", f"ref '{story.ref}' is already used by {first.path}; choose three other capital letters", value=True)
+                yield doc.problem(
+                    ("ref",), "R208", f"ref '{story.ref}' is already used by {first.path}; choose three other capital letters", value=True
+                )
         for i, other in enumerate(story.related):
             if other != story.id and other not in stories:
-                yield doc.problem(("related", i), "R206", f"no story '{other}'{suggest(other, stories)}; 'related' takes story ids (file names without .md)", value=True)
+                yield doc.problem(
+                    ("related", i),
+                    "R206",
+                    f"no story '{other}'{suggest(other, stories)}; 'related' takes story ids (file names without .md)",
+                    value=True,
+                )

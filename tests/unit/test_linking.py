@@ -66,7 +66,12 @@ def test_minimal_fixture_is_linked() -> None:
     assert [s.id for s in rm.ranked] == ["planned", "unplanned", "draft", "payload"]  # ties (0.0) by id
     assert rm.scores == {"planned": 100.0, "unplanned": 50.0, "draft": 0.0, "payload": 0.0}
     kinds = {(a.story.id, a.project.id): a.kind for aligned in rm.by_project.values() for a in aligned}
-    assert kinds == {("planned", "alpha"): "planned", ("unplanned", "alpha"): "unplanned", ("payload", "alpha"): "gap", ("draft", "beta"): "gap"}
+    assert kinds == {
+        ("planned", "alpha"): "planned",
+        ("unplanned", "alpha"): "unplanned",
+        ("payload", "alpha"): "gap",
+        ("draft", "beta"): "gap",
+    }
     assert [s.id for s in rm.related["unplanned"]] == ["planned"]  # made symmetric
     assert rm.completion("planned") == 0.5
     assert [s.id for s in rm.by_item[("alpha", "2025.1", "upgrades")]] == ["planned"]

@@ -92,7 +92,11 @@ def test_valid_story_has_no_problem(tmp_path: Path) -> None:
         ("    liaison: Ann Lee\n", "", ["R102"]),
         ("    gap: Missing.\n", "", ["R102"]),
         ("    gap: Missing.", "    gap: ''", ["R102"]),
-        ("    liaison: Ann Lee", "    liaison: Ann Lee\n    tracking: [{type: spec, title: x, url: 'javascript:x', status: pending}]", ["R109"]),
+        (
+            "    liaison: Ann Lee",
+            "    liaison: Ann Lee\n    tracking: [{type: spec, title: x, url: 'javascript:x', status: pending}]",
+            ["R109"],
+        ),
         ("    liaison: Ann Lee", "    liaison: Ann Lee\n    tracking: [{type: spec, title: x, status: done}]", ["R105"]),
         ("    liaison: Ann Lee", "    liaison: Ann Lee\nrelated: [story]", ["R207"]),
         ("    liaison: Ann Lee", "    liaison: Ann Lee\nrelated: [other]", ["R206"]),
