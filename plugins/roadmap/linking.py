@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .loader import Document, DocumentCache, build_project, build_story, iter_input_files
 from .model import STATUSES, Diagnostic, Liaison, PriorityItem, Project, Settings, Story
@@ -158,8 +157,9 @@ def build_roadmap(settings: Settings, cache: DocumentCache | None = None) -> Roa
     """Return the validated, cross-linked and ranked roadmap of the inputs `settings` names."""
     docs, stories, projects, problems = load_inputs(settings, cache)
     # A story whose file name is not a valid id keeps its diagnostics but gets no page.
-    stories = {sid: s for sid, s in sorted(stories.items()) if not any(d.code == "R007" and d.path == s.path for d in problems)}
-    files = len(iter_input_files(settings.stories_dir, (".md",))) + len(iter_input_files(settings.priorities_dir, (".yaml", ".yml")))
+    misnamed = {d.path for d in problems if d.code == "R007"}
+    stories = {sid: s for sid, s in sorted(stories.items()) if s.path not in misnamed}
+    files = len(docs) + len({d.path for d in problems if d.code == "R008"}) + len(list(settings.priorities_dir.glob("*.y*ml")))
     roadmap = Roadmap(settings, dict(sorted(projects.items())), stories, sorted(set(problems)), files_checked=files)
     link_roadmap(roadmap)
     return roadmap
@@ -213,8 +213,3 @@ def alignment_counts(alignments: list[Alignment]) -> Counter[str]:
         counts[alignment.kind] += 1
         counts["needs_liaison"] += alignment.needs_liaison
     return counts
-
-
-def story_files(settings: Settings) -> list[Path]:
-    """Return the story files present in the stories folder."""
-    return [path for path, ok in iter_input_files(settings.stories_dir, (".md",)) if ok]

@@ -155,7 +155,7 @@ class _Builder:
                     col,
                     "R104",
                     "error",
-                    f'key {node.value} is read by YAML as {_describe(value)}; put it in quotes: "{node.value}"',
+                    f'key {node.value} is read by YAML as {describe_value(value)}; put it in quotes: "{node.value}"',
                 )
             )
         return str(node.value)
@@ -177,7 +177,8 @@ class _Builder:
         return value
 
 
-def _describe(value: Any) -> str:
+def describe_value(value: Any) -> str:
+    """Return how a YAML value reads to a person, e.g. 'the number 2023.1'."""
     if value is None:
         return "null (no value)"
     if isinstance(value, bool):
@@ -185,11 +186,6 @@ def _describe(value: Any) -> str:
     if isinstance(value, (int, float)):
         return f"the number {value!r}"
     return f"a {type(value).__name__} ({value})"
-
-
-def describe_value(value: Any) -> str:
-    """Return how a YAML value reads to a person, e.g. 'the number 2023.1'."""
-    return _describe(value)
 
 
 def _read_text(raw: bytes, rel: str, doc: Document) -> str | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -279,6 +278,3 @@ def export_model(roadmap: Roadmap, urls: Urls) -> dict[str, Any]:
         "projects": projects,
         "stories": stories,
     }
-
-
-PageRender = Callable[[], str]
