@@ -231,7 +231,7 @@ def iter_schema_problems(doc: Document, schema: str) -> Iterator[Diagnostic]:
                 fix = "; write it as one line of text"
             elif value is None:
                 fix = "; write a value or remove the key"
-            wanted = " or ".join(_KINDS.get(kind, kind) for kind in (rule if isinstance(rule, list) else [expected]) if kind != "null")
+            wanted = " or ".join(_KINDS.get(t, t) for t in (rule if isinstance(rule, list) else [expected]) if t != "null")
             yield doc.problem(path, "R103", f"'{name}' must be {wanted}, not {_kind_of(value)}{fix}", value=True)
         elif kind == "enum":
             allowed = [str(v) for v in rule]
