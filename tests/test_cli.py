@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import csv
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -75,3 +77,58 @@ def test_mkdocs_yml_with_python_tags_is_readable(tmp_path: Path) -> None:
         "utf-8",
     )
     assert main(["check", "-f", str(tmp_path / "mkdocs.yml")]) == 0
+
+
+def demo_copy(tmp_path: Path) -> Path:
+    for name in ("stories", "priorities"):
+        shutil.copytree(REPO / name, tmp_path / name)
+    shutil.copy(REPO / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    return tmp_path
+
+
+def test_new_story_passes_check_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(demo_copy(tmp_path))
+    assert main(["new", "Rolling upgrades: storage!", "--projects", "cinder,nova"]) == 0
+    text = (tmp_path / "stories" / "rolling-upgrades-storage.md").read_text("utf-8")
+    assert "ref: RUS\n" in text and "status: draft\n" in text and "  cinder:\n" in text and "  nova:\n" in text
+    for section in ("Problem description", "Opportunity", "Use cases", "Usage scenarios", "Acceptance criteria"):
+        assert f"\n## {section}\n" in text
+    capsys.readouterr()
+    assert main(["check"]) == 0
+    assert capsys.readouterr().out == "roadmap check: no problems (22 files: 13 stories, 9 priority lists)\n"
+
+
+def test_new_refuses_overwrite_unknown_projects_and_taken_refs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(demo_copy(tmp_path))
+    assert main(["new", "Bare metal quotas", "--projects", "nova"]) == 0
+    before = (tmp_path / "stories" / "bare-metal-quotas.md").read_text("utf-8")
+    assert main(["new", "Bare metal quotas", "--projects", "nova"]) == 1  # an existing story is never overwritten
+    assert (tmp_path / "stories" / "bare-metal-quotas.md").read_text("utf-8") == before
+    assert main(["new", "Another", "--projects", "novaa"]) == 2
+    assert "unknown project 'novaa' (did you mean 'nova'?)" in capsys.readouterr().err
+    assert main(["new", "Another", "--projects", "nova", "--ref", "RUP"]) == 2
+    assert "'RUP' is used by another story" in capsys.readouterr().err
+
+
+def test_export_csv_has_a_row_per_story_and_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    assert main(["export", "--format", "csv", "--output", str(tmp_path / "r.csv")]) == 0
+    rows = list(csv.DictReader((tmp_path / "r.csv").read_text("utf-8").splitlines()))
+    assert len(rows) == 31  # project entries over the 12 demo stories
+    first = rows[0]
+    assert (first["story"], first["project"], first["alignment"], first["priorities"], first["liaison"]) == (
+        "rolling-upgrades",
+        "nova",
+        "planned",
+        "2026.1/upgrades",
+        "Priya Raman",
+    )
+
+
+def test_export_json_matches_the_site_model(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(REPO)
+    assert main(["export"]) == 0
+    model = json.loads(capsys.readouterr().out)
+    assert model["schema_version"] == 1 and len(model["stories"]) == 12 and len(model["projects"]) == 9

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sys
 from collections.abc import Sequence
@@ -11,8 +13,10 @@ import click
 
 from .linking import build_roadmap
 from .loader import read_site_options
-from .model import Diagnostic
-from .schema import SettingsError, load_settings
+from .model import Diagnostic, Settings
+from .render import CSV_COLUMNS, Urls, export_model, export_rows
+from .scaffold import propose_ref, slugify, story_text
+from .schema import SettingsError, load_settings, suggest
 
 
 def _report(diagnostics: list[Diagnostic], fmt: str, summary: str) -> None:
@@ -33,6 +37,26 @@ def _plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
+_CONFIG_OPTION = click.option(
+    "-f",
+    "--config-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="mkdocs.yml",
+    show_default=True,
+    help="The site configuration holding the roadmap plugin's options.",
+)
+
+
+def _settings(config_file: Path) -> Settings:
+    try:
+        options, root = read_site_options(config_file)
+        return load_settings(options, root)
+    except (OSError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    except SettingsError as exc:
+        raise click.UsageError(f"{config_file}: roadmap plugin options: " + "; ".join(exc.problems)) from exc
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="roadmap")
 def cli() -> None:
@@ -41,14 +65,7 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "-f",
-    "--config-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default="mkdocs.yml",
-    show_default=True,
-    help="The site configuration holding the roadmap plugin's options.",
-)
+@_CONFIG_OPTION
 @click.option(
     "--format",
     "fmt",
@@ -69,13 +86,7 @@ def check(paths: tuple[Path, ...], config_file: Path, fmt: str) -> None:
         roadmap check stories/rolling-upgrades.md --format github
     Exit status: 0 no problems, 1 problems found, 2 usage or configuration error.
     """
-    try:
-        options, root = read_site_options(config_file)
-        settings = load_settings(options, root)
-    except (OSError, ValueError) as exc:
-        raise click.UsageError(str(exc)) from exc
-    except SettingsError as exc:
-        raise click.UsageError(f"{config_file}: roadmap plugin options: " + "; ".join(exc.problems)) from exc
+    settings = _settings(config_file)
     roadmap = build_roadmap(settings)
     diagnostics = roadmap.diagnostics
     if paths:
@@ -93,6 +104,66 @@ def check(paths: tuple[Path, ...], config_file: Path, fmt: str) -> None:
         summary = f"roadmap check: no problems ({counts})"
     _report(diagnostics, fmt, summary)
     sys.exit(1 if diagnostics else 0)
+
+
+@cli.command()
+@click.argument("title")
+@click.option("--projects", required=True, help="Comma-separated projects the story affects, e.g. nova,cinder.")
+@click.option("--ref", help="Three capital letters; a free one is proposed when omitted.")
+@click.option("--author", default="Your Name <you@example.org>", show_default=True, help="'Name' or 'Name <email>'.")
+@_CONFIG_OPTION
+def new(title: str, projects: str, ref: str | None, author: str, config_file: Path) -> None:
+    """Write a new draft story, stories/<slugified-title>.md, that passes `roadmap check`.
+
+    \b
+    Example:
+        roadmap new "Rolling upgrades" --projects nova,cinder --ref RUP
+    """
+    settings = _settings(config_file)
+    roadmap = build_roadmap(settings)
+    names = [p.strip() for p in projects.split(",") if p.strip()]
+    for name in names:
+        if name not in roadmap.projects:
+            raise click.BadParameter(
+                f"unknown project '{name}'{suggest(name, roadmap.projects)}; known: {', '.join(roadmap.projects)}", param_hint="--projects"
+            )
+    taken = {s.ref for s in roadmap.stories.values()}
+    if ref is not None and (len(ref) != 3 or not ref.isascii() or not ref.isupper() or not ref.isalpha()):
+        raise click.BadParameter(f"'{ref}' is not three capital letters", param_hint="--ref")
+    if ref in taken:
+        raise click.BadParameter(f"'{ref}' is used by another story; try {propose_ref(title, taken)}", param_hint="--ref")
+    path = settings.stories_dir / f"{slugify(title)}.md"
+    if path.exists():
+        raise click.ClickException(f"{settings.relpath(path)} exists; choose another title or edit that story")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(story_text(title, ref or propose_ref(title, taken), names, author), "utf-8")
+    click.echo(f"wrote {settings.relpath(path)}: fill in the sections, then run `roadmap check {settings.relpath(path)}`")
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of standard output.")
+@_CONFIG_OPTION
+def export(fmt: str, output: Path | None, config_file: Path) -> None:
+    """Export the whole roadmap: JSON as /roadmap.json, or CSV with one row per (story, project).
+
+    \b
+    Example:
+        roadmap export --format csv --output roadmap.csv
+    """
+    model = export_model(build_roadmap(_settings(config_file)), Urls())
+    if fmt == "json":
+        text = json.dumps(model, indent=1, ensure_ascii=False) + "\n"
+    else:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(export_rows(model))
+        text = buffer.getvalue()
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, "utf-8")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

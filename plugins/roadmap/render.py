@@ -278,3 +278,49 @@ def export_model(roadmap: Roadmap, urls: Urls) -> dict[str, Any]:
         "projects": projects,
         "stories": stories,
     }
+
+
+CSV_COLUMNS = (
+    "story",
+    "title",
+    "status",
+    "ref",
+    "score",
+    "rank",
+    "target_release",
+    "project",
+    "alignment",
+    "priorities",
+    "liaison",
+    "needs_liaison",
+    "completion",
+    "gap",
+    "page",
+)
+
+
+def export_rows(model: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return one flat row per (story, project) pair of an exported model, for spreadsheets."""
+    rows = []
+    for story in model["stories"]:
+        for entry in story["projects"]:
+            rows.append(
+                {
+                    "story": story["id"],
+                    "title": story["title"],
+                    "status": story["status"],
+                    "ref": story["ref"],
+                    "score": story["score"],
+                    "rank": story["rank"],
+                    "target_release": story["target_release"] or "",
+                    "project": entry["project"],
+                    "alignment": entry["alignment"],
+                    "priorities": " ".join(f"{p['release']}/{p['id']}" for p in entry["priorities"]),
+                    "liaison": entry["liaison"] or "",
+                    "needs_liaison": entry["needs_liaison"],
+                    "completion": "" if entry["completion"] is None else round(entry["completion"], 3),
+                    "gap": entry["gap"],
+                    "page": story["page"],
+                }
+            )
+    return rows
