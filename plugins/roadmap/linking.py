@@ -104,13 +104,15 @@ def align_story(story: Story, project: Project) -> Alignment:
 
 def load_inputs(
     settings: Settings, cache: DocumentCache | None = None
-) -> tuple[dict[str, Document], dict[str, Story], dict[str, Project], list[Diagnostic]]:
-    """Read every story and priority file; return documents, stories, projects and file-level problems."""
+) -> tuple[dict[str, Document], dict[str, Story], dict[str, Project], list[Diagnostic], int]:
+    """Read every story and priority file; return documents, stories, projects, file-level problems and the file count."""
     cache = cache if cache is not None else DocumentCache()
     problems: list[Diagnostic] = []
     projects: dict[str, Project] = {}
     project_docs: list[tuple[Document, Project]] = []
-    for path, ok in iter_input_files(settings.priorities_dir, (".yaml", ".yml")):
+    priority_files = iter_input_files(settings.priorities_dir, (".yaml", ".yml"))
+    story_files = iter_input_files(settings.stories_dir, (".md",))
+    for path, ok in priority_files:
         rel = settings.relpath(path)
         if not ok:
             problems.append(
@@ -131,7 +133,7 @@ def load_inputs(
         project_docs.append((doc, project))
     docs: dict[str, Document] = {}
     stories: dict[str, Story] = {}
-    for path, ok in iter_input_files(settings.stories_dir, (".md",)):
+    for path, ok in story_files:
         rel = settings.relpath(path)
         if not ok:
             problems.append(
@@ -150,16 +152,15 @@ def load_inputs(
         if story_id in stories:
             problems.extend(iter_story_problems(doc, stories[story_id], settings, projects))
     problems.extend(iter_corpus_problems(docs, stories))
-    return docs, stories, projects, problems
+    return docs, stories, projects, problems, len(priority_files) + len(story_files)
 
 
 def build_roadmap(settings: Settings, cache: DocumentCache | None = None) -> Roadmap:
     """Return the validated, cross-linked and ranked roadmap of the inputs `settings` names."""
-    docs, stories, projects, problems = load_inputs(settings, cache)
+    docs, stories, projects, problems, files = load_inputs(settings, cache)
     # A story whose file name is not a valid id keeps its diagnostics but gets no page.
     misnamed = {d.path for d in problems if d.code == "R007"}
     stories = {sid: s for sid, s in sorted(stories.items()) if s.path not in misnamed}
-    files = len(docs) + len({d.path for d in problems if d.code == "R008"}) + len(list(settings.priorities_dir.glob("*.y*ml")))
     roadmap = Roadmap(settings, dict(sorted(projects.items())), stories, sorted(set(problems)), files_checked=files)
     link_roadmap(roadmap)
     return roadmap

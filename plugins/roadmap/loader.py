@@ -4,6 +4,7 @@ the source position of every key and value, plus the model objects built from th
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -317,21 +318,31 @@ def read_document(path: Path, rel: str, *, front_matter: bool) -> Document:
     return doc
 
 
-def split_sections(body: str, first_line: int) -> list[Section]:
-    """Return the level-2 sections of a Markdown body (headings inside code fences do not count)."""
-    sections: list[Section] = []
-    lines: list[str] = []
+def iter_body_lines(body: str, first_line: int) -> Iterator[tuple[int, str, bool]]:
+    """Yield (line number, text, inside a code fence) for each line of a Markdown body; fence lines count as inside."""
     fence: str | None = None
-    current: Section | None = None
     for number, line in enumerate(body.split("\n"), start=first_line):
         fence_match = _FENCE.match(line)
         if fence_match:
             marker = fence_match.group(1)
             if fence is None:
                 fence = marker[0] * 3
-            elif marker.startswith(fence):
+                yield number, line, True
+                continue
+            if marker.startswith(fence):
                 fence = None
-        heading = None if fence else _HEADING.match(line)
+                yield number, line, True
+                continue
+        yield number, line, fence is not None
+
+
+def split_sections(body: str, first_line: int) -> list[Section]:
+    """Return the level-2 sections of a Markdown body (headings inside code fences do not count)."""
+    sections: list[Section] = []
+    lines: list[str] = []
+    current: Section | None = None
+    for number, line, fenced in iter_body_lines(body, first_line):
+        heading = None if fenced else _HEADING.match(line)
         if heading and len(heading.group(1)) == 2:
             if current is not None:
                 current.text = "\n".join(lines)

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import jsonschema
 
-from .loader import Document, describe_value, list_items
+from .loader import Document, describe_value, iter_body_lines, list_items
 from .model import Diagnostic, Project, Section, Settings, Story
 
 # Stable codes: documented on the site (site_src/diagnostics.md); a test keeps the page complete.
@@ -83,7 +83,6 @@ _ACTIVE_CONTENT = [
     (re.compile(r"<[a-z][^>]*\s(on[a-z]+)\s*=", re.I), "an '{0}=' event attribute"),
     (re.compile(r"(javascript)\s*:", re.I), "a '{0}:' link"),
 ]
-_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 _PATTERN_HINTS = {
     "ref": "must be three capital letters, e.g. RUP",
     "authors": "must be 'Name' or 'Name <email>'",
@@ -166,8 +165,7 @@ def load_settings(options: dict[str, Any], root: Path) -> Settings:
 @cache
 def validator(name: str) -> jsonschema.protocols.Validator:
     """Return the JSON Schema validator for 'story' or 'priorities' (the schemas ship in the package)."""
-    text = resources.files("roadmap").joinpath(f"schemas/{name}.schema.json").read_text("utf-8")
-    schema = json.loads(text)
+    schema = json.loads(schema_text(name))
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema)  # type: ignore[no-any-return]
 
@@ -500,15 +498,9 @@ def iter_body_problems(doc: Document, story: Story, level: int) -> Iterator[Diag
 
 
 def _iter_active_content(story: Story, path: str) -> Iterator[Diagnostic]:
-    fence: str | None = None
-    for number, line in enumerate(story.body.split("\n"), start=story.body_line):
-        fence_match = _FENCE.match(line)
-        if fence_match:
-            marker = fence_match.group(1)
-            fence = marker[0] * 3 if fence is None else (None if marker.startswith(fence) else fence)
-            continue
-        if fence:
-            continue
+    for number, line, fenced in iter_body_lines(story.body, story.body_line):
+        if fenced:
+            continue  # code blocks are shown as text
         for pattern, what in _ACTIVE_CONTENT:
             for match in pattern.finditer(line):
                 thing = what.format(match.group(1).lower())
