@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -23,7 +25,7 @@ def copy_site(src: Path, dest: Path) -> Path:
 
 def run_mkdocs(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run `mkdocs build --strict` in `root` into root/site."""
-    env = {"NO_MKDOCS_2_WARNING": "1", "PATH": str(Path(sys.executable).parent)}
+    env = {"NO_MKDOCS_2_WARNING": "1", "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.defpath])}
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(root / "site"), *args],
         cwd=root,
@@ -41,3 +43,48 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_mkdocs(root)
     assert result.returncode == 0, result.stderr
     return root / "site"
+
+
+class GitRepo:
+    """A git repository in tmp_path whose commits carry fixed author and committer dates."""
+
+    def __init__(self, root: Path) -> None:
+        import git
+
+        self.root = root
+        self.repo = git.Repo.init(root, initial_branch="main")
+        with self.repo.config_writer() as config:
+            config.set_value("user", "name", "Test Runner")
+            config.set_value("user", "email", "runner@example.org")
+
+    def commit(
+        self,
+        when: str,
+        files: dict[str, str | None] | None = None,
+        *,
+        author: tuple[str, str] = ("Ann Example", "ann@example.org"),
+        renames: dict[str, str] | None = None,
+        message: str = "change",
+    ) -> str:
+        """Write (or, for None, delete) files and rename others, then commit at `when` (ISO 8601)."""
+        import git
+
+        for old, new in (renames or {}).items():
+            self.repo.index.move([old, new])
+        for rel, text in (files or {}).items():
+            path = self.root / rel
+            if text is None:
+                self.repo.index.remove([rel], working_tree=True)
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, "utf-8")
+            self.repo.index.add([rel])
+        actor = git.Actor(*author)
+        stamp = datetime.fromisoformat(when)
+        commit = self.repo.index.commit(message, author=actor, committer=actor, author_date=stamp, commit_date=stamp)
+        return commit.hexsha
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path) -> GitRepo:
+    return GitRepo(tmp_path)

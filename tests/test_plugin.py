@@ -9,7 +9,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import FIXTURES, copy_site, run_mkdocs
+from conftest import FIXTURES, GitRepo, copy_site, run_mkdocs
 
 
 @pytest.fixture(scope="module")
@@ -152,3 +152,79 @@ def test_bad_options_are_a_plugin_error(tmp_path: Path) -> None:
     result = run_mkdocs(root)
     assert result.returncode == 1 and "roadmap plugin options: 'releases': 2025.1 is the number 2025.1" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.fixture(scope="module")
+def history_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The minimal site in a git repository with fixed dates; one story is left uncommitted."""
+    root = copy_site(FIXTURES / "minimal", tmp_path_factory.mktemp("history"))
+    draft = (root / "stories" / "draft.md").read_text("utf-8")
+    (root / "stories" / "draft.md").unlink()
+    inputs = {p.relative_to(root).as_posix(): p.read_text("utf-8") for p in root.rglob("*") if p.is_file()}
+    repo = GitRepo(root)
+    repo.commit("2024-01-15T10:00:00+00:00", inputs)
+    planned = (root / "stories" / "planned.md").read_text("utf-8")
+    repo.commit(
+        "2024-03-02T16:30:00+00:00",
+        {"stories/planned.md": planned.replace("status: accepted", "status: proposed")},
+        author=("Bea Writer", "bea@example.org"),
+    )
+    repo.commit("2024-04-09T09:00:00+00:00", {"stories/planned.md": planned}, author=("Ann Again", "ANN@example.org"))
+    (root / "stories" / "draft.md").write_text(draft, "utf-8")
+    result = run_mkdocs(root)
+    assert result.returncode == 0, result.stderr
+    return root / "site"
+
+
+def test_story_page_shows_git_history(history_site: Path) -> None:
+    page = article(history_site, "stories/planned")
+    facts = {th.get_text(): th.find_next_sibling("td").get_text(" ", strip=True) for th in page.select("table.rm-facts th")}
+    assert facts["Created"] == "2024-01-15"
+    assert facts["Last updated"] == "2024-04-09 ( history )"
+    history = page.find(id="history")
+    text = " ".join(tag.get_text(" ", strip=True) for tag in history.find_next_siblings(["p", "ol"]))
+    assert "Created 2024-01-15 ; last updated 2024-04-09 ; 3 commits." in text
+    assert "Contributors: Ann Again (2) , Bea Writer (1)" in text
+    timeline = [li.get_text(" ", strip=True) for li in page.select("ol.rm-timeline li")]
+    assert timeline == ["2024-01-15 accepted", "2024-03-02 proposed", "2024-04-09 accepted"]
+
+
+def test_uncommitted_story_says_so(history_site: Path, minimal_site: Path) -> None:
+    page = article(history_site, "stories/draft")
+    assert page.find("th", string="Created").find_next_sibling("td").get_text(strip=True) == "not yet committed"
+    assert "Not yet committed: the dates" in page.get_text(" ", strip=True)
+    # Outside any git repository every story builds, and says why it has no dates.
+    assert "Not yet committed (not a git repository)" in article(minimal_site, "stories/planned").get_text(" ", strip=True)
+
+
+def test_project_and_release_pages_can_filter_by_change_date(history_site: Path) -> None:
+    rows = article(history_site, "projects/alpha").select("#asks-table tbody tr")
+    assert {row.find("a")["href"]: row["data-updated"] for row in rows} == {
+        "../../stories/planned/": "2024-04-09",
+        "../../stories/unplanned/": "2024-01-15",
+        "../../stories/payload/": "2024-01-15",
+    }
+    rows = article(history_site, "projects/beta").select("#asks-table tbody tr")
+    assert {row.find("a")["href"]: row["data-updated"] for row in rows}["../../stories/draft/"] == ""
+    release = article(history_site, "releases/2025.1")
+    box = release.select_one("[data-rm-filters]")
+    assert box.select_one('input[type="date"][data-rm-filter="since"]') is not None
+    for table_id in box["data-rm-filters"].split():
+        assert release.find("table", id=table_id) is not None
+
+
+def test_json_export_carries_history(history_site: Path) -> None:
+    model = json.loads((history_site / "roadmap.json").read_text("utf-8"))
+    stories = {s["id"]: s for s in model["stories"]}
+    assert stories["planned"]["history"] == {
+        "created": "2024-01-15",
+        "updated": "2024-04-09",
+        "commits": 3,
+        "contributors": ["Ann Again", "Bea Writer"],
+        "statuses": [
+            {"date": "2024-01-15", "status": "accepted"},
+            {"date": "2024-03-02", "status": "proposed"},
+            {"date": "2024-04-09", "status": "accepted"},
+        ],
+    }
+    assert stories["draft"]["history"] is None

@@ -22,6 +22,7 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
+from .history import HistoryCache
 from .linking import Roadmap, build_roadmap
 from .loader import DocumentCache
 from .render import Renderer, Urls, export_model
@@ -41,6 +42,8 @@ class RoadmapConfig(Config):
     personas = c.Type(list, default=[])
     criteria = c.Type(dict, default={})
     templates_dir = c.Optional(c.Type(str))
+    # Created / updated dates, contributors and status timelines from git; off skips every git call.
+    history = c.Type(bool, default=True)
 
 
 @dataclass
@@ -55,12 +58,15 @@ class GeneratedPage:
 class RoadmapPlugin(BasePlugin[RoadmapConfig]):
     def __init__(self) -> None:
         self.cache = DocumentCache()
+        self.histories = HistoryCache()
         self.pages: dict[str, GeneratedPage] = {}
         self.roadmap: Roadmap | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
-        # One instance lives across `mkdocs serve` rebuilds, so the cache re-reads only changed files.
+        # One instance lives across `mkdocs serve` rebuilds, so the cache re-reads only changed files
+        # and git history is walked again only when HEAD moves.
         self.cache = DocumentCache()
+        self.histories = HistoryCache()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or ".").resolve().parent
@@ -79,8 +85,15 @@ class RoadmapPlugin(BasePlugin[RoadmapConfig]):
         roadmap = self.roadmap = build_roadmap(self.settings, self.cache)
         for diagnostic in roadmap.diagnostics:
             log.warning(diagnostic.format())
+        history = None
+        if self.config.history:
+            history = self.histories.get(self.settings.root, self.settings.stories_dir)
+            for message in history.warnings:
+                log.warning(message)
+            if history.reason:
+                log.info(f"no git history ({history.reason}): story pages say 'not yet committed'")
         urls = Urls(config.use_directory_urls)
-        renderer = Renderer(roadmap, urls, self.overrides)
+        renderer = Renderer(roadmap, urls, self.overrides, history)
         pages: dict[str, GeneratedPage] = {
             urls.src("stories"): GeneratedPage("Stories", "", renderer.stories_index),
             urls.src("projects"): GeneratedPage("Projects", "", renderer.projects_index),
@@ -114,7 +127,9 @@ class RoadmapPlugin(BasePlugin[RoadmapConfig]):
         for name in ("story", "priorities"):
             files.append(File.generated(config, f"schemas/{name}.schema.json", content=schema_text(name)))
         files.append(
-            File.generated(config, "roadmap.json", content=json.dumps(export_model(roadmap, urls), indent=1, ensure_ascii=False) + "\n")
+            File.generated(
+                config, "roadmap.json", content=json.dumps(export_model(roadmap, urls, history), indent=1, ensure_ascii=False) + "\n"
+            )
         )
         self.pages = pages
         return files

@@ -11,6 +11,7 @@ from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, select_autoescape
 
+from .history import FileHistory, History, utc_date
 from .linking import Alignment, Roadmap, alignment_counts
 from .model import ALIGNMENTS, STATUSES, Project, Story
 
@@ -78,9 +79,10 @@ class BarRow:
 class Renderer:
     """Renders the generated pages of a roadmap; templates in `overrides` replace the packaged ones."""
 
-    def __init__(self, roadmap: Roadmap, urls: Urls, overrides: Path | None = None) -> None:
+    def __init__(self, roadmap: Roadmap, urls: Urls, overrides: Path | None = None, history: History | None = None) -> None:
         self.roadmap = roadmap
         self.urls = urls
+        self.history = history
         loaders = [FileSystemLoader(str(overrides))] if overrides else []
         self.env = Environment(
             loader=ChoiceLoader([*loaders, PackageLoader("roadmap", "templates")]),
@@ -97,7 +99,14 @@ class Renderer:
             counts=alignment_counts,
             pct=_pct,
             criteria=roadmap.settings.criteria,
+            history=history,
+            history_of=self.history_of,
         )
+        self.env.filters["day"] = utc_date
+
+    def history_of(self, story: Story) -> FileHistory | None:
+        """Return the git history of a story, or None when it is not committed (or history is off)."""
+        return self.history.of(story.path) if self.history is not None else None
 
     def render(self, template: str, current_src: str, **context: Any) -> str:
         """Return the HTML of `template` as seen from the page whose source is `current_src`."""
@@ -199,7 +208,21 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{round(100 * value)}%"
 
 
-def export_model(roadmap: Roadmap, urls: Urls) -> dict[str, Any]:
+def export_history(history: History | None, story: Story) -> dict[str, Any] | None:
+    """Return a story's git history as JSON-ready data; None when history is off or it is not committed."""
+    found = history.of(story.path) if history is not None else None
+    if found is None:
+        return None
+    return {
+        "created": utc_date(found.created),
+        "updated": utc_date(found.updated),
+        "commits": found.commits,
+        "contributors": [c.name for c in found.contributors],
+        "statuses": [{"date": utc_date(c.date), "status": c.status} for c in found.statuses],
+    }
+
+
+def export_model(roadmap: Roadmap, urls: Urls, history: History | None = None) -> dict[str, Any]:
     """Return the whole roadmap as plain JSON-ready data (the /roadmap.json contract)."""
     settings = roadmap.settings
     projects = []
@@ -253,6 +276,7 @@ def export_model(roadmap: Roadmap, urls: Urls) -> dict[str, Any]:
                 "page": urls.page("story", story.id),
                 "source": story.path,
                 "related": [s.id for s in roadmap.related[story.id]],
+                "history": export_history(history, story),
                 "projects": [
                     {
                         "project": a.project.id,

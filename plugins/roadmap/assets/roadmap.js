@@ -41,26 +41,36 @@
   }
 
   function makeFilterable(box) {
-    var table = document.getElementById(box.getAttribute("data-rm-filters"));
-    if (!table) return;
+    // The box names one or more tables (space-separated ids); every row of each is filtered.
+    var tables = box.getAttribute("data-rm-filters").split(/\s+/).filter(Boolean)
+      .map(function (id) { return document.getElementById(id); }).filter(Boolean);
+    if (!tables.length) return;
     var text = box.querySelector('[data-rm-filter="text"]');
     var status = box.querySelector('[data-rm-filter="status"]');
+    var since = box.querySelector('[data-rm-filter="since"]');
     var count = box.querySelector("[data-rm-count]");
     function apply() {
-      var words = (text.value || "").toLowerCase().split(/\s+/).filter(Boolean);
+      var words = text ? (text.value || "").toLowerCase().split(/\s+/).filter(Boolean) : [];
       var wanted = status ? status.value : "";
-      var shown = 0, rows = table.tBodies[0].rows;
-      Array.prototype.forEach.call(rows, function (row) {
-        var haystack = row.textContent.toLowerCase();
-        var ok = (!wanted || row.getAttribute("data-status") === wanted) &&
-          words.every(function (w) { return haystack.indexOf(w) !== -1; });
-        row.hidden = !ok;
-        if (ok) shown += 1;
+      var from = since ? since.value : "";  // YYYY-MM-DD compares correctly as text
+      var shown = 0, total = 0;
+      tables.forEach(function (table) {
+        Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+          var haystack = row.textContent.toLowerCase();
+          var updated = row.getAttribute("data-updated");
+          var ok = (!wanted || row.getAttribute("data-status") === wanted) &&
+            (!from || (updated !== null && updated !== "" && updated >= from)) &&
+            words.every(function (w) { return haystack.indexOf(w) !== -1; });
+          row.hidden = !ok;
+          total += 1;
+          if (ok) shown += 1;
+        });
       });
-      if (count) count.textContent = shown + " of " + rows.length + " shown";
+      if (count) count.textContent = shown + " of " + total + " shown";
     }
-    text.addEventListener("input", apply);
+    if (text) text.addEventListener("input", apply);
     if (status) status.addEventListener("change", apply);
+    if (since) since.addEventListener("change", apply);
     apply();
   }
 
