@@ -11,10 +11,12 @@ from pathlib import Path
 
 import click
 
+from .changes import RevisionError, compare_revisions
+from .history import HistoryCache, open_repo
 from .linking import build_roadmap
 from .loader import read_site_options
 from .model import Diagnostic, Settings
-from .render import CSV_COLUMNS, Urls, export_model, export_rows
+from .render import CSV_COLUMNS, Urls, export_model, export_rows, render_changes
 from .scaffold import propose_ref, slugify, story_text
 from .schema import SettingsError, load_settings, suggest
 
@@ -151,7 +153,8 @@ def export(fmt: str, output: Path | None, config_file: Path) -> None:
     Example:
         roadmap export --format csv --output roadmap.csv
     """
-    model = export_model(build_roadmap(_settings(config_file)), Urls())
+    settings = _settings(config_file)
+    model = export_model(build_roadmap(settings), Urls(), HistoryCache().get(settings.root, settings.stories_dir))
     if fmt == "json":
         text = json.dumps(model, indent=1, ensure_ascii=False) + "\n"
     else:
@@ -160,6 +163,41 @@ def export(fmt: str, output: Path | None, config_file: Path) -> None:
         writer.writeheader()
         writer.writerows(export_rows(model))
         text = buffer.getvalue()
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, "utf-8")
+
+
+@cli.command()
+@click.argument("base")
+@click.argument("head", default="HEAD")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of standard output.")
+@_CONFIG_OPTION
+def diff(base: str, head: str, output: Path | None, config_file: Path) -> None:
+    """Print, as Markdown for a pull-request comment, what HEAD changes in the roadmap since BASE.
+
+    Both revisions are read from git; the working tree is not touched, so uncommitted edits
+    are not included. Stories added, removed and renamed; status, score and rank moves;
+    projects, alignments and liaisons changed; new problems the checker finds.
+
+    \b
+    Example:
+        roadmap diff origin/main
+        roadmap diff "$(git merge-base origin/main HEAD)" HEAD --output roadmap-diff.md
+    """
+    settings = _settings(config_file)
+    repo = open_repo(settings.root)
+    if repo is None:
+        raise click.UsageError(f"{settings.root} is not in a git repository; `roadmap diff` compares two commits")
+    with repo:
+        try:
+            changes, before, after = compare_revisions(repo, settings, config_file, base, head)
+        except RevisionError as exc:
+            raise click.UsageError(f"{exc}; give a branch, tag or commit, e.g. origin/main") from exc
+        except SettingsError as exc:
+            raise click.UsageError("roadmap plugin options at one revision: " + "; ".join(exc.problems)) from exc
+    text = render_changes(changes, before, after)
     if output is None:
         click.echo(text, nl=False)
     else:

@@ -11,6 +11,7 @@ from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, select_autoescape
 
+from .changes import RoadmapChanges
 from .history import FileHistory, History, utc_date
 from .linking import Alignment, Roadmap, alignment_counts
 from .model import ALIGNMENTS, STATUSES, Project, Story
@@ -348,3 +349,43 @@ def export_rows(model: dict[str, Any]) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>#|~&])")
+
+
+def _md(value: object) -> str:
+    """Return text that Markdown shows literally, on one line (titles are untrusted)."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", " ".join(str(value).split()))
+
+
+def render_changes(changes: RoadmapChanges, before: Roadmap, after: Roadmap) -> str:
+    """Return the Markdown report of a change to the roadmap, for a pull-request comment."""
+    env = Environment(
+        loader=PackageLoader("roadmap", "templates"),
+        autoescape=False,  # Markdown, not HTML: values are escaped by the `md` filter instead
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = _md
+    env.filters["code"] = lambda value: str(value).replace("`", "'")
+    env.filters["fence"] = lambda value: str(value).replace("~~~", "~ ~ ~")
+    summary = [
+        f"{len(items)} {one if len(items) == 1 else many}"
+        for items, one, many in (
+            (changes.added, "added", "added"),
+            (changes.removed, "removed", "removed"),
+            (changes.renamed, "renamed", "renamed"),
+            (changes.statuses, "status change", "status changes"),
+            (changes.scores, "score change", "score changes"),
+            (changes.projects, "project change", "project changes"),
+            (changes.alignments, "alignment change", "alignment changes"),
+            (changes.liaisons, "liaison change", "liaison changes"),
+            (changes.new_diagnostics, "new problem", "new problems"),
+        )
+        if items
+    ]
+    text = env.get_template("changes.md").render(changes=changes, head=after, base=before, summary=summary)
+    return re.sub(r"\n{3,}", "\n\n", text)
