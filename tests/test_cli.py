@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import FIXTURES, GitRepo, copy_site
 from roadmap.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -132,3 +133,62 @@ def test_export_json_matches_the_site_model(monkeypatch: pytest.MonkeyPatch, cap
     assert main(["export"]) == 0
     model = json.loads(capsys.readouterr().out)
     assert model["schema_version"] == 1 and len(model["stories"]) == 12 and len(model["projects"]) == 9
+
+
+@pytest.fixture
+def committed_site(git_repo: GitRepo) -> Path:
+    """The minimal site committed, with one problem already in an unchanged story."""
+    root = copy_site(FIXTURES / "minimal", git_repo.root)
+    draft = (root / "stories" / "draft.md").read_text("utf-8")
+    (root / "stories" / "draft.md").write_text(draft.replace("authors:", "personas: [nobody]\nauthors:"), "utf-8")
+    inputs = {p.relative_to(root).as_posix(): p.read_text("utf-8") for p in root.rglob("*") if p.is_file() and ".git" not in p.parts}
+    git_repo.commit("2024-01-01T00:00:00+00:00", inputs)
+    return root
+
+
+def check_changed(root: Path, capsys: pytest.CaptureFixture[str], ref: str = "HEAD") -> tuple[int, list[str]]:
+    status = main(["check", "--changed-since", ref, "-f", str(root / "mkdocs.yml")])
+    return status, capsys.readouterr().out.splitlines()
+
+
+def test_changed_since_reports_only_changed_files(committed_site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "-f", str(committed_site / "mkdocs.yml")]) == 1
+    assert any(line.startswith("stories/draft.md:") for line in capsys.readouterr().out.splitlines())
+    assert check_changed(committed_site, capsys) == (
+        0,
+        ["roadmap check: no problems (6 files: 4 stories, 2 priority lists; checked 0 files changed since HEAD or referring to them)"],
+    )
+    unplanned = committed_site / "stories" / "unplanned.md"
+    unplanned.write_text(unplanned.read_text("utf-8").replace("status: proposed", "status: maybe"), "utf-8")
+    (committed_site / "stories" / "fresh.md").write_text("---\ntitle: Fresh\n---\n", "utf-8")
+    status, lines = check_changed(committed_site, capsys)
+    assert status == 1
+    assert {line.split(":")[0] for line in lines[:-1]} == {"stories/unplanned.md", "stories/fresh.md"}
+    assert "stories/unplanned.md:3:9: error: R105 'status': 'maybe' is not allowed" in "\n".join(lines)
+    assert lines[-1].endswith("checked 3 files changed since HEAD or referring to them)")  # planned.md relates to unplanned.md
+
+
+def test_changed_since_follows_references_to_changed_files(committed_site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    alpha = committed_site / "priorities" / "alpha.yaml"
+    alpha.write_text(alpha.read_text("utf-8").replace("id: upgrades,", "id: upgrade,"), "utf-8")
+    status, lines = check_changed(committed_site, capsys)
+    assert status == 1
+    assert lines[0].startswith("stories/planned.md:") and "R202 'upgrades' is not an item of alpha's priority list" in lines[0]
+    (committed_site / "stories" / "unplanned.md").unlink()
+    status, lines = check_changed(committed_site, capsys)
+    assert "stories/planned.md:18:11: error: R206 no story 'unplanned' (did you mean 'planned'?)" in "\n".join(lines)
+
+
+def test_changed_since_blames_the_changed_story_for_a_taken_ref(committed_site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    draft = committed_site / "stories" / "draft.md"
+    draft.write_text(draft.read_text("utf-8").replace("ref: DRA", "ref: PLA"), "utf-8")
+    status, lines = check_changed(committed_site, capsys)
+    assert status == 1
+    assert lines[0] == (
+        "stories/draft.md:4:6: error: R208 ref 'PLA' is already used by stories/planned.md; choose three other capital letters"
+    )
+
+
+def test_changed_since_needs_a_known_revision(committed_site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--changed-since", "no-such-ref", "-f", str(committed_site / "mkdocs.yml")]) == 2
+    assert "--changed-since no-such-ref: not a revision git knows" in capsys.readouterr().err

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import click
+from git import GitCommandError
 
 from .changes import RevisionError, compare_revisions
 from .history import HistoryCache, open_repo
@@ -76,7 +77,13 @@ def cli() -> None:
     show_default=True,
     help="text for people, github for workflow annotations, json for tools.",
 )
-def check(paths: tuple[Path, ...], config_file: Path, fmt: str) -> None:
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Check only the stories and priority lists changed since this git revision (committed, staged, "
+    "unstaged or new), plus the stories that refer to them.",
+)
+def check(paths: tuple[Path, ...], config_file: Path, fmt: str, changed_since: str | None) -> None:
     """Check stories and priority lists; print every problem as path:line:col.
 
     With PATHS, report only problems in those files or folders (every file is still read,
@@ -86,10 +93,12 @@ def check(paths: tuple[Path, ...], config_file: Path, fmt: str) -> None:
     Example:
         roadmap check
         roadmap check stories/rolling-upgrades.md --format github
+        roadmap check --changed-since origin/main
     Exit status: 0 no problems, 1 problems found, 2 usage or configuration error.
     """
     settings = _settings(config_file)
-    roadmap = build_roadmap(settings)
+    changed = None if changed_since is None else _changed_files(settings, changed_since)
+    roadmap = build_roadmap(settings, changed=changed)
     diagnostics = roadmap.diagnostics
     if paths:
         wanted = [settings.relpath(p).rstrip("/") for p in paths]
@@ -100,12 +109,32 @@ def check(paths: tuple[Path, ...], config_file: Path, fmt: str) -> None:
         f"{_plural(roadmap.files_checked, 'file', 'files')}: {_plural(len(roadmap.stories), 'story', 'stories')}, "
         f"{_plural(len(roadmap.projects), 'priority list', 'priority lists')}"
     )
+    if roadmap.scope is not None:
+        counts += f"; checked {_plural(len(roadmap.scope), 'file', 'files')} changed since {changed_since} or referring to them"
     if diagnostics:
         summary = f"roadmap check: {_plural(errors, 'error', 'errors')}, {_plural(warnings, 'warning', 'warnings')} ({counts})"
     else:
         summary = f"roadmap check: no problems ({counts})"
     _report(diagnostics, fmt, summary)
     sys.exit(1 if diagnostics else 0)
+
+
+def _changed_files(settings: Settings, ref: str) -> set[str]:
+    """Return the input files (relative to the site root) that differ from `ref`, including new ones."""
+    repo = open_repo(settings.root)
+    if repo is None:
+        raise click.UsageError(f"--changed-since needs a git repository; {settings.root} is not in one")
+    with repo:
+        work_tree = Path(repo.working_tree_dir or settings.root).resolve()
+        folders = [folder.resolve().relative_to(work_tree).as_posix() for folder in (settings.stories_dir, settings.priorities_dir)]
+        try:
+            listed = repo.git.diff("--name-only", "--no-renames", "-z", ref, "--", *folders)
+        except GitCommandError as exc:
+            raise click.UsageError(
+                f"--changed-since {ref}: not a revision git knows; give a branch, tag or commit, e.g. origin/main"
+            ) from exc
+        listed += "\0" + repo.git.ls_files("--others", "--exclude-standard", "-z", "--", *folders)
+    return {settings.relpath(work_tree / name) for name in listed.split("\0") if name}
 
 
 @cli.command()

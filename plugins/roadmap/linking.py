@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .loader import Document, DocumentCache, build_project, build_story, iter_input_files
 from .model import STATUSES, Diagnostic, Liaison, PriorityItem, Project, Settings, Story
@@ -52,6 +53,7 @@ class Roadmap:
     related: dict[str, list[Story]] = field(default_factory=dict)
     shared: dict[str, list[Story]] = field(default_factory=dict)
     files_checked: int = 0
+    scope: set[str] | None = None  # with --changed-since: the files whose problems were looked for
 
     def completion(self, story_id: str) -> float | None:
         """Return completed over non-abandoned tracking items of a story, over all its projects."""
@@ -102,10 +104,25 @@ def align_story(story: Story, project: Project) -> Alignment:
     return Alignment(story, project, kind, items, liaison, sum(t.status == "complete" for t in live), len(live))
 
 
+def files_affected(changed: set[str], stories: dict[str, Story], projects: dict[str, Project], settings: Settings) -> set[str]:
+    """Return the changed input files plus every story that refers to one of them (by `related` or project)."""
+    stories_dir = settings.relpath(settings.stories_dir) + "/"
+    priorities_dir = settings.relpath(settings.priorities_dir) + "/"
+    story_ids = {path[len(stories_dir) : -len(".md")] for path in changed if path.startswith(stories_dir) and path.endswith(".md")}
+    project_ids = {Path(path).stem for path in changed if path.startswith(priorities_dir)}
+    scope = set(changed)
+    for story in stories.values():
+        if story_ids.intersection(story.related) or project_ids.intersection(story.projects):
+            scope.add(story.path)
+    return scope
+
+
 def load_inputs(
-    settings: Settings, cache: DocumentCache | None = None
-) -> tuple[dict[str, Document], dict[str, Story], dict[str, Project], list[Diagnostic], int]:
-    """Read every story and priority file; return documents, stories, projects, file-level problems and the file count."""
+    settings: Settings, cache: DocumentCache | None = None, changed: set[str] | None = None
+) -> tuple[dict[str, Document], dict[str, Story], dict[str, Project], list[Diagnostic], int, set[str] | None]:
+    """Read every story and priority file and check them (only the files `changed` affects, if given).
+
+    Returns documents, stories, projects, problems, the file count and the files checked (None: all)."""
     cache = cache if cache is not None else DocumentCache()
     problems: list[Diagnostic] = []
     projects: dict[str, Project] = {}
@@ -144,24 +161,33 @@ def load_inputs(
         docs[path.stem] = doc
         if isinstance(doc.data, dict):
             stories[path.stem] = build_story(doc, path.stem)
+    # Reading is cheap; the rules are what a pre-commit run on a few changed files skips elsewhere.
+    scope = None if changed is None else files_affected(changed, stories, projects, settings)
     for doc, project in project_docs:
-        problems.extend(doc.diagnostics)
-        problems.extend(iter_priority_problems(doc, project, settings))
+        if scope is None or project.path in scope:
+            problems.extend(doc.diagnostics)
+            problems.extend(iter_priority_problems(doc, project, settings))
     for story_id, doc in docs.items():
-        problems.extend(doc.diagnostics)
-        if story_id in stories:
-            problems.extend(iter_story_problems(doc, stories[story_id], settings, projects))
-    problems.extend(iter_corpus_problems(docs, stories))
-    return docs, stories, projects, problems, len(priority_files) + len(story_files)
+        if scope is None or doc.path in scope:
+            problems.extend(doc.diagnostics)
+            if story_id in stories:
+                problems.extend(iter_story_problems(doc, stories[story_id], settings, projects))
+    problems.extend(iter_corpus_problems(docs, stories, scope))
+    if scope is not None:
+        problems = [d for d in problems if d.path in scope]
+    return docs, stories, projects, problems, len(priority_files) + len(story_files), scope
 
 
-def build_roadmap(settings: Settings, cache: DocumentCache | None = None) -> Roadmap:
-    """Return the validated, cross-linked and ranked roadmap of the inputs `settings` names."""
-    docs, stories, projects, problems, files = load_inputs(settings, cache)
+def build_roadmap(settings: Settings, cache: DocumentCache | None = None, changed: set[str] | None = None) -> Roadmap:
+    """Return the validated, cross-linked and ranked roadmap of the inputs `settings` names.
+
+    With `changed` (paths relative to the site root), only those files and the stories that refer
+    to them are checked; everything is still read and linked."""
+    docs, stories, projects, problems, files, scope = load_inputs(settings, cache, changed)
     # A story whose file name is not a valid id keeps its diagnostics but gets no page.
     misnamed = {d.path for d in problems if d.code == "R007"}
     stories = {sid: s for sid, s in sorted(stories.items()) if s.path not in misnamed}
-    roadmap = Roadmap(settings, dict(sorted(projects.items())), stories, sorted(set(problems)), files_checked=files)
+    roadmap = Roadmap(settings, dict(sorted(projects.items())), stories, sorted(set(problems)), files_checked=files, scope=scope)
     link_roadmap(roadmap)
     return roadmap
 

@@ -568,10 +568,13 @@ def iter_priority_problems(doc: Document, project: Project, settings: Settings) 
     yield from iter_url_problems(doc, urls)
 
 
-def iter_corpus_problems(docs: dict[str, Document], stories: dict[str, Story]) -> Iterator[Diagnostic]:
-    """Yield problems that need all stories at once: duplicate refs and related stories."""
+def iter_corpus_problems(docs: dict[str, Document], stories: dict[str, Story], changed: set[str] | None = None) -> Iterator[Diagnostic]:
+    """Yield problems that need all stories at once: duplicate refs and related stories.
+
+    A ref used twice is reported on the later story by id; with `changed` paths, unchanged stories
+    keep their refs and the changed story is the one told to pick another."""
     by_ref: dict[str, Story] = {}
-    for story_id in sorted(stories):
+    for story_id in sorted(stories, key=lambda sid: (changed is not None and stories[sid].path in changed, sid)):
         story = stories[story_id]
         doc = docs[story_id]
         if story.ref and isinstance(doc.get(("ref",)), str):
