@@ -88,3 +88,14 @@ class GitRepo:
 @pytest.fixture
 def git_repo(tmp_path: Path) -> GitRepo:
     return GitRepo(tmp_path)
+
+
+@pytest.fixture
+def committed_site(git_repo: GitRepo) -> Path:
+    """The minimal site committed, with one problem already in an unchanged story."""
+    root = copy_site(FIXTURES / "minimal", git_repo.root)
+    draft = (root / "stories" / "draft.md").read_text("utf-8")
+    (root / "stories" / "draft.md").write_text(draft.replace("authors:", "personas: [nobody]\nauthors:"), "utf-8")
+    inputs = {p.relative_to(root).as_posix(): p.read_text("utf-8") for p in root.rglob("*") if p.is_file() and ".git" not in p.parts}
+    git_repo.commit("2024-01-01T00:00:00+00:00", inputs)
+    return root

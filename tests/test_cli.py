@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, GitRepo, copy_site
 from roadmap.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -133,17 +132,6 @@ def test_export_json_matches_the_site_model(monkeypatch: pytest.MonkeyPatch, cap
     assert main(["export"]) == 0
     model = json.loads(capsys.readouterr().out)
     assert model["schema_version"] == 1 and len(model["stories"]) == 12 and len(model["projects"]) == 9
-
-
-@pytest.fixture
-def committed_site(git_repo: GitRepo) -> Path:
-    """The minimal site committed, with one problem already in an unchanged story."""
-    root = copy_site(FIXTURES / "minimal", git_repo.root)
-    draft = (root / "stories" / "draft.md").read_text("utf-8")
-    (root / "stories" / "draft.md").write_text(draft.replace("authors:", "personas: [nobody]\nauthors:"), "utf-8")
-    inputs = {p.relative_to(root).as_posix(): p.read_text("utf-8") for p in root.rglob("*") if p.is_file() and ".git" not in p.parts}
-    git_repo.commit("2024-01-01T00:00:00+00:00", inputs)
-    return root
 
 
 def check_changed(root: Path, capsys: pytest.CaptureFixture[str], ref: str = "HEAD") -> tuple[int, list[str]]:
