@@ -187,12 +187,12 @@ def generate(out: Path, stories: int, projects: int, releases: int, seed: int = 
         )
         criteria = "\n".join(f"- {sentence(rng)} ({ref}{k:03d})" for k in cases)
         body = (
-            f"## Problem description\n{paragraph(rng, 8)}\n\n{paragraph(rng, 6)}\n\n"
-            f"## Opportunity\n{paragraph(rng, 6)}\n\n"
+            f"## Problem description\n{paragraph(rng, 5)}\n\n{paragraph(rng, 3)}\n\n"
+            f"## Opportunity\n{paragraph(rng, 3)}\n\n"
             f"## Use cases\n{use_cases}\n\n"
-            f"## Usage scenarios\n{paragraph(rng, 10)}\n\n"
+            f"## Usage scenarios\n{paragraph(rng, 5)}\n\n"
             f"## Acceptance criteria\n{criteria}\n\n"
-            f"## Requirements\n{paragraph(rng, 4)}\n"
+            f"## Requirements\n{paragraph(rng, 2)}\n"
         )
         path = out / "stories" / f"{story_id}.md"
         path.write_text("---\n" + yaml.safe_dump(front, sort_keys=False, width=1000) + "---\n\n" + body, "utf-8")

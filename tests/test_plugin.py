@@ -73,7 +73,7 @@ def test_story_page_header_and_edit_link(minimal_site: Path) -> None:
     cells = [td.get_text(" ", strip=True) for td in row.find_all("td")]
     assert cells[0] == "Alpha service" and cells[1].startswith("planned Rolling upgrades") and cells[3] == "Ann Lee"
     assert "50%" in cells[4]  # one complete of two live items; the abandoned one does not count
-    assert page.find("a", href="../unplanned/") is not None  # related, made symmetric
+    assert page.find("a", href="../../stories/unplanned/") is not None  # related, made symmetric
     edit = soup(minimal_site, "stories/planned").find("a", title="Edit this page")
     assert edit["href"] == "https://git.example.org/acme/roadmap/edit/main/stories/planned.md"
 
@@ -133,6 +133,11 @@ def test_json_export(minimal_site: Path) -> None:
 def test_search_index_holds_story_text(minimal_site: Path) -> None:
     index = json.loads((minimal_site / "search" / "search_index.json").read_text("utf-8"))
     assert any("zebra" in doc["text"] and doc["location"].startswith("stories/planned/") for doc in index["docs"])
+    # Listings and release pages repeat the story pages; the story header tables are not prose.
+    locations = {doc["location"].split("#")[0] for doc in index["docs"]}
+    assert not locations & {"stories/", "ranking/", "projects/", "releases/", "releases/2025.1/"}
+    assert "projects/alpha/" in locations
+    assert not any("needs liaison" in doc["text"] for doc in index["docs"] if doc["location"].startswith("stories/"))
 
 
 def test_broken_site_fails_strict_build_with_every_diagnostic(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -53,6 +54,11 @@ class GeneratedPage:
     before: Callable[[], str]
     after: Callable[[], str] = str
     source: Path | None = None
+    # Listings repeat what the pages they link to say: out of the search index, which they would flood.
+    searchable: bool = True
+    # Story pages: the header (after the title) and footer go in after search has indexed the page,
+    # so search sees what the PM wrote, and the build does not parse the same tables a thousand times.
+    late: bool = False
 
 
 class RoadmapPlugin(BasePlugin[RoadmapConfig]):
@@ -61,6 +67,9 @@ class RoadmapPlugin(BasePlugin[RoadmapConfig]):
         self.histories = HistoryCache()
         self.pages: dict[str, GeneratedPage] = {}
         self.roadmap: Roadmap | None = None
+        # Marks where late HTML goes; random, so no story text can forge one.
+        self.marker = f"<!--roadmap-{secrets.token_hex(8)}-->"
+        self.late_html: dict[str, tuple[str, str]] = {}
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # One instance lives across `mkdocs serve` rebuilds, so the cache re-reads only changed files
@@ -95,10 +104,10 @@ class RoadmapPlugin(BasePlugin[RoadmapConfig]):
         urls = Urls(config.use_directory_urls)
         renderer = Renderer(roadmap, urls, self.overrides, history)
         pages: dict[str, GeneratedPage] = {
-            urls.src("stories"): GeneratedPage("Stories", "", renderer.stories_index),
-            urls.src("projects"): GeneratedPage("Projects", "", renderer.projects_index),
-            urls.src("releases"): GeneratedPage("Releases", "", renderer.releases_index),
-            urls.src("ranking"): GeneratedPage("Ranking", "", renderer.ranking_page),
+            urls.src("stories"): GeneratedPage("Stories", "", renderer.stories_index, searchable=False),
+            urls.src("projects"): GeneratedPage("Projects", "", renderer.projects_index, searchable=False),
+            urls.src("releases"): GeneratedPage("Releases", "", renderer.releases_index, searchable=False),
+            urls.src("ranking"): GeneratedPage("Ranking", "", renderer.ranking_page, searchable=False),
         }
         for story in roadmap.stories.values():
             pages[urls.src("story", story.id)] = GeneratedPage(
@@ -107,11 +116,14 @@ class RoadmapPlugin(BasePlugin[RoadmapConfig]):
                 partial(renderer.story_header, story),
                 partial(renderer.story_footer, story),
                 self.settings.root / story.path,
+                late=True,
             )
         for project in roadmap.projects.values():
             pages[urls.src("project", project.id)] = GeneratedPage(project.name, "", partial(renderer.project_page, project))
         for release in self.settings.releases:
-            pages[urls.src("release", release)] = GeneratedPage(f"Release {release}", "", partial(renderer.release_page, release))
+            pages[urls.src("release", release)] = GeneratedPage(
+                f"Release {release}", "", partial(renderer.release_page, release), searchable=False
+            )
         for src, page in pages.items():
             existing = files.get_file_from_path(src)
             if existing is not None:
@@ -140,6 +152,8 @@ class RoadmapPlugin(BasePlugin[RoadmapConfig]):
             return markdown
         # The theme prints the title without escaping it; front-matter text is untrusted.
         page.meta["title"] = str(escape(generated.title))
+        if not generated.searchable:
+            page.meta["search"] = {"exclude": True}
         if generated.source is not None and config.repo_url and config.edit_uri:
             base = urljoin(config.repo_url.rstrip("/") + "/", config.edit_uri.rstrip("/") + "/")
             page.edit_url = urljoin(base, Path(os.path.relpath(generated.source, config.docs_dir)).as_posix())
@@ -153,7 +167,25 @@ class RoadmapPlugin(BasePlugin[RoadmapConfig]):
             # A hand-written page (the home page): the summary goes under its own first heading.
             head, sep, rest = html.partition("</h1>")
             return head + sep + generated.after() + rest if sep else generated.after() + html
+        if generated.late:
+            # The title stays in the content, or the theme would add a second one.
+            title, sep, header = generated.before().partition("</h1>")
+            if not sep:
+                title, header = "", title
+            self.late_html[page.file.src_uri] = (header, generated.after())
+            return title + sep + self.marker + html + self.marker
         return generated.before() + html + generated.after()
+
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+        late = self.late_html.pop(page.file.src_uri, None)
+        if late is None:
+            return output
+        header, footer = late
+        head, sep, rest = output.partition(self.marker)
+        body, sep2, tail = rest.partition(self.marker)
+        if not (sep and sep2):
+            raise PluginError(f"roadmap: {page.file.src_uri}: the theme dropped the page content; cannot place the story header")
+        return head + header + body + footer + tail
 
     def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any) -> LiveReloadServer:
         for folder in (self.settings.stories_dir, self.settings.priorities_dir):

@@ -3,7 +3,6 @@ All links come from `Urls`, so a page can only link to a page the site has."""
 
 from __future__ import annotations
 
-import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,17 @@ def release_slug(release: str) -> str:
     return re.sub(r"[^a-z0-9.]+", "-", release.lower()).strip("-.") or "release"
 
 
+_SOURCES = {
+    "home": "index.md",
+    "stories": "stories/index.md",
+    "story": "stories/{key}.md",
+    "projects": "projects/index.md",
+    "project": "projects/{key}.md",
+    "releases": "releases/index.md",
+    "ranking": "ranking.md",
+}
+
+
 class Urls:
     """Source paths and URLs of every generated page; the URLs are part of the public contract."""
 
@@ -33,17 +43,9 @@ class Urls:
 
     def src(self, kind: str, key: str = "") -> str:
         """Return the page's source path, as MkDocs sees it inside docs_dir."""
-        paths = {
-            "home": "index.md",
-            "stories": "stories/index.md",
-            "story": f"stories/{key}.md",
-            "projects": "projects/index.md",
-            "project": f"projects/{key}.md",
-            "releases": "releases/index.md",
-            "release": f"releases/{release_slug(key)}.md",
-            "ranking": "ranking.md",
-        }
-        return paths[kind]
+        if kind == "release":
+            return f"releases/{release_slug(key)}.md"
+        return _SOURCES[kind].format(key=key)
 
     def url_of_src(self, src: str) -> str:
         """Return the URL, relative to the site root, of a Markdown source path (as MkDocs computes it)."""
@@ -61,11 +63,14 @@ class Urls:
 
 def relative_url(target: str, current: str) -> str:
     """Return the link from the page at URL `current` to URL `target` (both relative to the site root)."""
-    base = current if current.endswith("/") or not current else posixpath.dirname(current) + "/"
-    rel = posixpath.relpath(target or ".", base or ".")
-    if (target.endswith("/") or not target) and not rel.endswith("/"):
-        rel += "/"
-    return rel if rel != "./" or target else "./"
+    # String work only: this runs for every link of every page, and posixpath.relpath is slow.
+    base = current if current.endswith("/") or "/" not in current else current.rsplit("/", 1)[0] + "/"
+    if base and not base.endswith("/"):
+        base = ""  # a page at the top level, such as index.html
+    if target == base:
+        return "./"
+    rel = target[len(base) :] if target.startswith(base) else "../" * base.count("/") + target
+    return rel or "./"
 
 
 @dataclass
@@ -88,6 +93,7 @@ class Renderer:
         self.env = Environment(
             loader=ChoiceLoader([*loaders, PackageLoader("roadmap", "templates")]),
             autoescape=select_autoescape(["html", "svg"], default_for_string=True),
+            auto_reload=False,  # every page imports the macros; checking the files each time costs seconds
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,

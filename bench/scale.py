@@ -1,0 +1,122 @@
+"""Scale benchmark: check, build, floor and memory for growing corpora, and one `mkdocs serve` rebuild.
+
+For each N it generates a corpus (bench/corpus.py) and measures, each in a fresh process:
+  (a) `roadmap check` wall time
+  (b) `mkdocs build` of the roadmap site, and its peak memory (d)
+  (c) the floor: the same story Markdown built by plain mkdocs-material, no plugin, no story in the nav
+Then it prints the table with (b)/(c) and the growth of each from 1,000 to 4,000 stories, and times a
+`mkdocs serve` rebuild after a one-story edit at 1,000 stories.
+
+    bench/run [--sizes 250 1000 4000] [--projects 60] [--releases 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from corpus import generate, site_config
+
+BIN = Path(sys.executable).parent
+ENV = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+
+
+def measure(command: list[str], cwd: Path) -> tuple[float, float]:
+    """Run a command; return its wall time in seconds and its peak memory in MB."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    stderr = process.stderr.read().decode() if process.stderr else ""
+    if process.returncode not in (0, 1) or "Traceback" in stderr:
+        raise SystemExit(f"{' '.join(command)} failed:\n{stderr[-3000:]}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def floor_site(root: Path, releases: list[str]) -> Path:
+    """The same story Markdown as plain pages of mkdocs-material: no plugin, only the home page in the nav."""
+    floor = root / "floor"
+    (floor / "site_src").mkdir(parents=True)
+    shutil.copy(root / "site_src" / "index.md", floor / "site_src" / "index.md")
+    shutil.copytree(root / "stories", floor / "site_src" / "stories")
+    (floor / "mkdocs.yml").write_text(site_config(releases, plugin=False), "utf-8")
+    return floor
+
+
+def serve_rebuild(root: Path) -> float:
+    """Return the seconds from a one-story edit to the end of `mkdocs serve`'s rebuild."""
+    port = "8765"
+    process = subprocess.Popen(
+        [str(BIN / "mkdocs"), "serve", "-a", f"127.0.0.1:{port}"],
+        cwd=root,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    try:
+        for line in process.stderr:
+            if "Serving on" in line:
+                break
+        time.sleep(1)
+        story = sorted((root / "stories").glob("*.md"))[0]
+        edited = time.perf_counter()
+        story.write_text(story.read_text("utf-8") + "\nOne more sentence from the benchmark.\n", "utf-8")
+        for line in process.stderr:
+            if re.search(r"Reloading browsers|Documentation built in", line):
+                return time.perf_counter() - edited
+        raise SystemExit("mkdocs serve stopped before rebuilding")
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[250, 1000, 4000])
+    parser.add_argument("--projects", type=int, default=60)
+    parser.add_argument("--releases", type=int, default=10)
+    parser.add_argument("--no-serve", action="store_true", help="skip the mkdocs serve rebuild")
+    args = parser.parse_args()
+    releases = [f"{2020 + i // 2}.{1 + i % 2}" for i in range(args.releases)]
+    rows = {}
+    work = Path(tempfile.mkdtemp(prefix="roadmap-scale-"))
+    print(f"corpora in {work}; P={args.projects}, R={args.releases}; {os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
+    for n in args.sizes:
+        root = work / f"n{n}"
+        generate(root, n, args.projects, args.releases)
+        check, _ = measure([str(BIN / "roadmap"), "check"], root)
+        build, memory = measure([str(BIN / "mkdocs"), "build", "-q", "-d", str(root / "site")], root)
+        pages = sum(1 for _ in (root / "site").rglob("index.html"))
+        floor_root = floor_site(root, releases)
+        floor, _ = measure([str(BIN / "mkdocs"), "build", "-q", "-d", str(floor_root / "site")], floor_root)
+        rows[n] = (check, build, floor, memory, pages)
+        print(f"  N={n}: check {check:.2f} s, build {build:.2f} s ({pages} pages), floor {floor:.2f} s, peak {memory:.0f} MB", flush=True)
+
+    print()
+    print("| stories | (a) check s | (b) build s | (c) floor s | (b)/(c) | (d) peak MB | pages |")
+    print("|--------:|------------:|------------:|------------:|--------:|------------:|------:|")
+    for n, (check, build, floor, memory, pages) in rows.items():
+        print(f"| {n:,} | {check:.2f} | {build:.2f} | {floor:.2f} | {build / floor:.2f} | {memory:.0f} | {pages:,} |")
+    if 1000 in rows and 4000 in rows:
+        a, b = rows[1000], rows[4000]
+        print(
+            f"\ngrowth 1,000 -> 4,000 stories: check {b[0] / a[0]:.2f}x, build {b[1] / a[1]:.2f}x, floor {b[2] / a[2]:.2f}x "
+            f"(targets: check < 0.5 s at 1,000; (b)/(c) <= 2.0; growth <= 4.5x; peak < 1,500 MB at 4,000)"
+        )
+    if not args.no_serve and 1000 in rows:
+        print(f"mkdocs serve, 1,000 stories: one-story edit to rebuilt site in {serve_rebuild(work / 'n1000'):.2f} s")
+    shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()
