@@ -26,7 +26,8 @@ def test_broken_prints_golden_lines_and_summary(capsys: pytest.CaptureFixture[st
     golden = (Path(__file__).parent / "golden" / "broken.txt").read_text("utf-8").splitlines()
     assert lines[:-1] == golden
     errors = sum(": error: " in line for line in golden)
-    assert lines[-1] == f"roadmap check: {errors} errors, {len(golden) - errors} warnings (14 files: 3 stories, 2 priority lists)"
+    assert len(golden) - errors == 1
+    assert lines[-1] == f"roadmap check: {errors} errors, 1 warning (14 files: 3 stories, 2 priority lists)"
 
 
 def test_paths_limit_the_report(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -40,7 +41,8 @@ def test_github_format(capsys: pytest.CaptureFixture[str]) -> None:
     main(["check", "-f", str(BROKEN / "mkdocs.yml"), "--format", "github"])
     captured = capsys.readouterr()
     assert "::error file=stories/types.md,line=3,col=9,title=R105::'status': 'acepted' is not allowed" in captured.out
-    assert "::warning file=stories/notes.txt,line=1,col=1,title=R008::" in captured.out
+    assert "::error file=stories/notes.txt,line=1,col=1,title=R008::" in captured.out
+    assert "::warning file=stories/accepted-incomplete.md,line=22,col=1,title=R309::" in captured.out
     assert "roadmap check:" in captured.err
 
 

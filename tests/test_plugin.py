@@ -9,7 +9,9 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import FIXTURES, GitRepo, copy_site, run_mkdocs
+from conftest import FIXTURES, REPO, GitRepo, copy_site, run_mkdocs
+from roadmap import build_roadmap, load_settings
+from roadmap.loader import read_site_options
 
 
 @pytest.fixture(scope="module")
@@ -233,3 +235,37 @@ def test_json_export_carries_history(history_site: Path) -> None:
         ],
     }
     assert stories["draft"]["history"] is None
+
+
+def test_two_builds_of_the_same_tree_are_byte_identical(history_site: Path, tmp_path: Path) -> None:
+    root = history_site.parent
+    result = run_mkdocs(root, "-d", str(tmp_path / "again"))
+    assert result.returncode == 0, result.stderr
+    first = {p.relative_to(history_site): p.read_bytes() for p in history_site.rglob("*") if p.is_file()}
+    second = {p.relative_to(tmp_path / "again"): p.read_bytes() for p in (tmp_path / "again").rglob("*") if p.is_file()}
+    assert first.keys() == second.keys()
+    # MkDocs' sitemap carries the build date: the only part allowed to differ.
+    differ = sorted(str(path) for path in first if first[path] != second[path])
+    assert [p for p in differ if not p.startswith("sitemap.xml")] == []
+
+
+def test_nothing_is_lost(demo_site: Path, tmp_path: Path) -> None:
+    """Every file in stories/ becomes a page of the site or the subject of an error."""
+    for fixture, site in ((REPO, demo_site), (FIXTURES / "broken", None)):
+        options, root = read_site_options(fixture / "mkdocs.yml")
+        settings = load_settings(options, root)
+        roadmap = build_roadmap(settings)
+        if site is None:
+            (tmp_path / "broken").mkdir()
+            root = copy_site(fixture, tmp_path / "broken")
+            result = run_mkdocs(root, "--no-strict")
+            assert result.returncode == 0, result.stderr
+            site = root / "site"
+        errors = {d.path for d in roadmap.diagnostics if d.severity == "error"}
+        files = sorted(p for p in settings.stories_dir.iterdir() if p.is_file())
+        assert files
+        for path in files:
+            rel = settings.relpath(path)
+            page = site / "stories" / path.stem / "index.html"
+            shown = path.stem in roadmap.stories and page.is_file()
+            assert shown or rel in errors, rel

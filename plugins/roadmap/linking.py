@@ -133,7 +133,7 @@ def load_inputs(
         rel = settings.relpath(path)
         if not ok:
             problems.append(
-                Diagnostic(rel, 1, 1, "R008", "warning", "not a priority list (those are files ending in .yaml): move it out of the folder")
+                Diagnostic(rel, 1, 1, "R008", "error", "not a priority list (those are files ending in .yaml): move it out of the folder")
             )
             continue
         doc = cache.read(path, rel, front_matter=False)
@@ -154,7 +154,7 @@ def load_inputs(
         rel = settings.relpath(path)
         if not ok:
             problems.append(
-                Diagnostic(rel, 1, 1, "R008", "warning", "not a story (stories are files ending in .md): move it out of the folder")
+                Diagnostic(rel, 1, 1, "R008", "error", "not a story (stories are files ending in .md): move it out of the folder")
             )
             continue
         doc = cache.read(path, rel, front_matter=True)
