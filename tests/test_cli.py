@@ -182,3 +182,18 @@ def test_changed_since_blames_the_changed_story_for_a_taken_ref(committed_site: 
 def test_changed_since_needs_a_known_revision(committed_site: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--changed-since", "no-such-ref", "-f", str(committed_site / "mkdocs.yml")]) == 2
     assert "--changed-since no-such-ref: not a revision git knows" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["print", "2026.2", "--pdf", "x.pdf"], "unknown release '2026.2' (did you mean '2026.1'?)"),
+        (["print", "--project", "novaa", "--pdf", "x.pdf"], "unknown project 'novaa' (did you mean 'nova'?)"),
+        (["print", "--pdf", "x.pdf"], "give a RELEASE or --project"),
+        (["print", "2026.1", "--pdf", "x.pdf", "--chromium", "/no/such/browser"], "printing needs Chromium or Chrome"),
+    ],
+)
+def test_print_refuses_clearly(args: list[str], message: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    assert main(args) in (1, 2)
+    assert message in capsys.readouterr().err

@@ -5,7 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import shutil
+import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -231,6 +235,82 @@ def diff(base: str, head: str, output: Path | None, config_file: Path) -> None:
         click.echo(text, nl=False)
     else:
         output.write_text(text, "utf-8")
+
+
+_BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+@cli.command(name="print")
+@click.argument("release", required=False)
+@click.option("--project", help="Print what PMs ask of this project instead of a release.")
+@click.option("--pdf", "pdf", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The PDF file to write.")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
+@click.option("--chromium", "browser", help="The Chromium or Chrome executable (default: the first on PATH).")
+@_CONFIG_OPTION
+def print_packet(release: str | None, project: str | None, pdf: Path, paper: str, browser: str | None, config_file: Path) -> None:
+    """Build the site and print a release's planning packet (or a project's) to PDF with headless Chromium.
+
+    \b
+    Example:
+        roadmap print 2026.1 --pdf release-2026.1.pdf
+        roadmap print --project nova --pdf nova.pdf --paper letter
+    """
+    settings = _settings(config_file)
+    if (release is None) == (project is None):
+        raise click.UsageError("give a RELEASE or --project, e.g. `roadmap print 2026.1 --pdf packet.pdf`")
+    roadmap = build_roadmap(settings)
+    urls = Urls()
+    if release is not None:
+        if release not in settings.releases:
+            raise click.BadParameter(
+                f"unknown release '{release}'{suggest(release, settings.releases)}; releases: {', '.join(settings.releases)}",
+                param_hint="RELEASE",
+            )
+        page = urls.page("print_release", release)
+    else:
+        assert project is not None
+        if project not in roadmap.projects:
+            raise click.BadParameter(f"unknown project '{project}'{suggest(project, roadmap.projects)}", param_hint="--project")
+        page = urls.page("print_project", project)
+    executable = browser or next((found for name in _BROWSERS if (found := shutil.which(name))), None)
+    if executable is None or not shutil.which(executable):
+        raise click.ClickException(
+            "printing needs Chromium or Chrome: install it (Debian: apt-get install chromium) or pass --chromium PATH"
+        )
+    with tempfile.TemporaryDirectory(prefix="roadmap-print-") as tmp:
+        site = Path(tmp) / "site"
+        built = subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config_file), "-d", str(site)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        )
+        if built.returncode != 0:
+            raise click.ClickException(f"the site did not build; run `mkdocs build` to see why:\n{built.stderr.strip()[-2000:]}")
+        target = (site / page / "index.html").as_uri() + f"?paper={paper}"
+        printed = subprocess.run(
+            [
+                executable,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={Path(tmp) / 'profile'}",
+                "--no-pdf-header-footer",
+                "--run-all-compositor-stages-before-draw",
+                f"--print-to-pdf={pdf.resolve()}",
+                target,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if printed.returncode != 0 or not pdf.is_file():
+            raise click.ClickException(f"{executable} could not print the packet:\n{printed.stderr.strip()[-2000:]}")
+    click.echo(f"wrote {pdf} ({pdf.stat().st_size // 1024} KB)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -26,7 +26,8 @@ from mkdocs.structure.pages import Page
 from .history import HistoryCache
 from .linking import Roadmap, build_roadmap
 from .loader import DocumentCache
-from .render import Renderer, Urls, export_model
+from .model import Story
+from .render import Renderer, Urls, build_date, export_model, sanitize_body
 from .schema import SettingsError, load_settings, schema_text
 
 log = get_plugin_logger(__name__)
@@ -59,6 +60,8 @@ class GeneratedPage:
     # Story pages: the header (after the title) and footer go in after search has indexed the page,
     # so search sees what the PM wrote, and the build does not parse the same tables a thousand times.
     late: bool = False
+    # Print packets: the whole page is made after every story body exists (it holds them all).
+    packet: Callable[[Callable[[Story], str]], str] | None = None
 
 
 class RoadmapPlugin(BasePlugin[RoadmapConfig]):
@@ -70,6 +73,7 @@ class RoadmapPlugin(BasePlugin[RoadmapConfig]):
         # Marks where late HTML goes; random, so no story text can forge one.
         self.marker = f"<!--roadmap-{secrets.token_hex(8)}-->"
         self.late_html: dict[str, tuple[str, str]] = {}
+        self.bodies: dict[str, str] = {}
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # One instance lives across `mkdocs serve` rebuilds, so the cache re-reads only changed files
@@ -84,6 +88,11 @@ class RoadmapPlugin(BasePlugin[RoadmapConfig]):
         except SettingsError as exc:
             raise PluginError("roadmap plugin options: " + "; ".join(exc.problems)) from exc
         self.overrides = root / self.config.templates_dir if self.config.templates_dir else None
+        theme_dir = str(resources.files("roadmap").joinpath("theme"))
+        if config.theme.name == "material" and theme_dir not in config.theme.dirs:
+            # Ahead of the theme's own templates, behind a site's custom_dir.
+            position = 1 if config.theme.custom_dir else 0
+            config.theme.dirs.insert(position, theme_dir)
         for name in ASSETS:
             target = config.extra_css if name.endswith(".css") else config.extra_javascript
             if f"assets/roadmap/{name}" not in target:
@@ -124,6 +133,24 @@ class RoadmapPlugin(BasePlugin[RoadmapConfig]):
             pages[urls.src("release", release)] = GeneratedPage(
                 f"Release {release}", "", partial(renderer.release_page, release), searchable=False
             )
+        built = build_date()
+        for release in self.settings.releases:
+            pages[urls.src("print_release", release)] = GeneratedPage(
+                f"Release {release}: planning packet",
+                "",
+                str,
+                searchable=False,
+                packet=partial(renderer.print_release, release, built=built),
+            )
+        for project in roadmap.projects.values():
+            pages[urls.src("print_project", project.id)] = GeneratedPage(
+                f"{project.name}: what PMs ask",
+                "",
+                str,
+                searchable=False,
+                packet=partial(renderer.print_project, project, built=built),
+            )
+        self.urls = urls
         for src, page in pages.items():
             existing = files.get_file_from_path(src)
             if existing is not None:
@@ -167,7 +194,11 @@ class RoadmapPlugin(BasePlugin[RoadmapConfig]):
             # A hand-written page (the home page): the summary goes under its own first heading.
             head, sep, rest = html.partition("</h1>")
             return head + sep + generated.after() + rest if sep else generated.after() + html
+        if generated.packet is not None:
+            return self.marker
         if generated.late:
+            html = sanitize_body(html)
+            self.bodies[page.file.src_uri] = html
             # The title stays in the content, or the theme would add a second one.
             title, sep, header = generated.before().partition("</h1>")
             if not sep:
@@ -177,6 +208,14 @@ class RoadmapPlugin(BasePlugin[RoadmapConfig]):
         return generated.before() + html + generated.after()
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+        generated = self.pages.get(page.file.src_uri)
+        if generated is not None and generated.packet is not None:
+            # Every page's content is made before any page is written, so all story bodies are here.
+            packet = generated.packet(lambda story: self.bodies.get(self.urls.src("story", story.id), ""))
+            head, sep, tail = output.partition(self.marker)
+            if not sep:
+                raise PluginError(f"roadmap: {page.file.src_uri}: the theme dropped the page content; cannot place the packet")
+            return head + packet + tail
         late = self.late_html.pop(page.file.src_uri, None)
         if late is None:
             return output

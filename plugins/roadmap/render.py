@@ -3,12 +3,17 @@ All links come from `Urls`, so a page can only link to a page the site has."""
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import nh3
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from .changes import RoadmapChanges
 from .history import FileHistory, History, utc_date
@@ -32,6 +37,7 @@ _SOURCES = {
     "project": "projects/{key}.md",
     "releases": "releases/index.md",
     "ranking": "ranking.md",
+    "print_project": "print/projects/{key}.md",
 }
 
 
@@ -45,6 +51,8 @@ class Urls:
         """Return the page's source path, as MkDocs sees it inside docs_dir."""
         if kind == "release":
             return f"releases/{release_slug(key)}.md"
+        if kind == "print_release":
+            return f"print/{release_slug(key)}.md"
         return _SOURCES[kind].format(key=key)
 
     def url_of_src(self, src: str) -> str:
@@ -175,6 +183,68 @@ class Renderer:
             bars=self.demand_rows(stories),
         )
 
+    def print_release(self, release: str, body: Callable[[Story], str], built: str) -> str:
+        """Return the printable planning packet of a release; `body` gives each story's body HTML."""
+        stories = self.roadmap.for_release(release)
+        src = self.urls.src("print_release", release)
+        return self._packet(
+            src,
+            stories,
+            body,
+            built,
+            heading=f"Release {release}: planning packet",
+            lead=f"Every story that targets release {release}, by rank, with how it meets each team's priorities.",
+            online=("release", release),
+            matrix=self.matrix(stories),
+        )
+
+    def print_project(self, project: Project, body: Callable[[Story], str], built: str) -> str:
+        """Return the printable packet of what PMs ask of one project."""
+        stories = [a.story for a in self.roadmap.by_project[project.id]]
+        return self._packet(
+            self.urls.src("print_project", project.id),
+            stories,
+            body,
+            built,
+            heading=f"{project.name}: what PMs ask",
+            lead=f"Every story that names {project.name}, by rank, with the gap, the alignment and the liaison.",
+            online=("project", project.id),
+            matrix=None,
+        )
+
+    def _packet(
+        self,
+        src: str,
+        stories: list[Story],
+        body: Callable[[Story], str],
+        built: str,
+        *,
+        heading: str,
+        lead: str,
+        online: tuple[str, str],
+        matrix: dict[str, Any] | None,
+    ) -> str:
+        entries = []
+        for story in stories:
+            header = self.render("story_header.html", src, story=story, **self._story_context(story))
+            # The packet gives each story its own heading; the page title of the story page is dropped.
+            header = header.partition("</h1>")[2] or header
+            entries.append({"story": story, "header": Markup(header), "body": Markup(packet_body(story.id, body(story)))})
+        aligned = [a for story in stories for a in self.roadmap.alignments[story.id]]
+        kind, key = online
+        return self.render(
+            "print.html",
+            src,
+            heading=heading,
+            lead=lead,
+            built=built,
+            entries=entries,
+            c=alignment_counts(aligned),
+            matrix=matrix,
+            online=relative_url(self.urls.page(kind, key), self.urls.url_of_src(src)),
+            online_label=f"the {kind} page",
+        )
+
     def ranking_page(self) -> str:
         return self.render("ranking.html", self.urls.src("ranking"))
 
@@ -209,6 +279,50 @@ class Renderer:
             if counts["planned"] + counts["unplanned"] + counts["gap"]:
                 rows.append(BarRow(name, self.urls.page("project", name), counts["planned"], counts["unplanned"], counts["gap"]))
         return sorted(rows, key=lambda r: (-(r.planned + r.unplanned + r.gap), r.label))
+
+
+# What Markdown and the usual extensions produce; everything else in a story body is dropped.
+_BODY_ATTRIBUTES = {
+    "*": {"id", "class", "title", "lang", "dir"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"align", "colspan", "rowspan"},
+    "th": {"align", "colspan", "rowspan", "scope"},
+    "ol": {"start"},
+    "details": {"open"},
+    "time": {"datetime"},
+    "input": {"type", "checked", "disabled"},
+}
+_BODY_TAGS = nh3.ALLOWED_TAGS | {"input"}
+
+
+def sanitize_body(html: str) -> str:
+    """Return story-body HTML without scripts, event handlers or javascript: links.
+
+    The checker reports such content (R307) so a strict build fails; this keeps a non-strict build
+    or `mkdocs serve` safe as well: story text comes from pull requests."""
+    return nh3.clean(
+        html,
+        tags=_BODY_TAGS,
+        attributes=_BODY_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel=None,
+        strip_comments=True,
+    )
+
+
+def packet_body(story_id: str, html: str) -> str:
+    """Return a story body for a packet: ids made unique per story, and folded blocks open for paper."""
+    html = re.sub(r'\bid="', f'id="{story_id}-', html)
+    html = re.sub(r'href="#', f'href="#{story_id}-', html)
+    return re.sub(r"<details(?![^>]*\bopen)", "<details open", html)
+
+
+def build_date() -> str:
+    """Return today's date, or the date of SOURCE_DATE_EPOCH when set (for reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    when = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch.isdigit() else datetime.now(timezone.utc)
+    return when.strftime("%Y-%m-%d")
 
 
 def _pct(value: float | None) -> str:

@@ -79,6 +79,28 @@
     document.querySelectorAll("[data-rm-filters]").forEach(makeFilterable);
   }
 
+  // `roadmap print --paper a4|letter` asks for a paper size in the address.
+  var paper = /[?&]paper=(a4|letter)\b/i.exec(window.location.search);
+  if (paper) {
+    var style = document.createElement("style");
+    style.textContent = "@page { size: " + (paper[1].toLowerCase() === "a4" ? "A4" : "letter") + "; }";
+    document.head.appendChild(style);
+  }
+
+  // Folded blocks print open: paper has no click.
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details:not([open])").forEach(function (d) {
+      d.setAttribute("open", "");
+      d.setAttribute("data-rm-opened-for-print", "");
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    document.querySelectorAll("details[data-rm-opened-for-print]").forEach(function (d) {
+      d.removeAttribute("open");
+      d.removeAttribute("data-rm-opened-for-print");
+    });
+  });
+
   if (typeof window.document$ !== "undefined" && window.document$.subscribe) {
     window.document$.subscribe(init);  // Material's instant navigation replaces pages without reloading
   } else if (document.readyState === "loading") {
