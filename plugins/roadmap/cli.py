@@ -14,16 +14,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import click
-from git import GitCommandError
 
-from .changes import RevisionError, compare_revisions
-from .history import HistoryCache, open_repo
 from .linking import build_roadmap
 from .loader import read_site_options
 from .model import Diagnostic, Settings
-from .render import CSV_COLUMNS, Urls, export_model, export_rows, render_changes
-from .scaffold import propose_ref, slugify, story_text
 from .schema import SettingsError, load_settings, suggest
+
+# git (history, diff) and the templates load inside the commands that use them: `check` runs in
+# every pre-commit, and importing them would cost it a tenth of a second.
 
 
 def _report(diagnostics: list[Diagnostic], fmt: str, summary: str) -> None:
@@ -125,6 +123,10 @@ def check(paths: tuple[Path, ...], config_file: Path, fmt: str, changed_since: s
 
 def _changed_files(settings: Settings, ref: str) -> set[str]:
     """Return the input files (relative to the site root) that differ from `ref`, including new ones."""
+    from git import GitCommandError
+
+    from .history import open_repo
+
     repo = open_repo(settings.root)
     if repo is None:
         raise click.UsageError(f"--changed-since needs a git repository; {settings.root} is not in one")
@@ -154,6 +156,8 @@ def new(title: str, projects: str, ref: str | None, author: str, config_file: Pa
     Example:
         roadmap new "Rolling upgrades" --projects nova,cinder --ref RUP
     """
+    from .scaffold import propose_ref, slugify, story_text
+
     settings = _settings(config_file)
     roadmap = build_roadmap(settings)
     names = [p.strip() for p in projects.split(",") if p.strip()]
@@ -186,6 +190,9 @@ def export(fmt: str, output: Path | None, config_file: Path) -> None:
     Example:
         roadmap export --format csv --output roadmap.csv
     """
+    from .history import HistoryCache
+    from .render import CSV_COLUMNS, Urls, export_model, export_rows
+
     settings = _settings(config_file)
     model = export_model(build_roadmap(settings), Urls(), HistoryCache().get(settings.root, settings.stories_dir))
     if fmt == "json":
@@ -219,6 +226,10 @@ def diff(base: str, head: str, output: Path | None, config_file: Path) -> None:
         roadmap diff origin/main
         roadmap diff "$(git merge-base origin/main HEAD)" HEAD --output roadmap-diff.md
     """
+    from .changes import RevisionError, compare_revisions
+    from .history import open_repo
+    from .render import render_changes
+
     settings = _settings(config_file)
     repo = open_repo(settings.root)
     if repo is None:
@@ -255,6 +266,8 @@ def print_packet(release: str | None, project: str | None, pdf: Path, paper: str
         roadmap print 2026.1 --pdf release-2026.1.pdf
         roadmap print --project nova --pdf nova.pdf --paper letter
     """
+    from .render import Urls
+
     settings = _settings(config_file)
     if (release is None) == (project is None):
         raise click.UsageError("give a RELEASE or --project, e.g. `roadmap print 2026.1 --pdf packet.pdf`")

@@ -10,11 +10,13 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import fastjsonschema
-import jsonschema
+
+if TYPE_CHECKING:
+    import jsonschema
 
 from .loader import Document, describe_value, iter_body_lines, list_items
 from .model import Diagnostic, Project, Section, Settings, Story
@@ -166,6 +168,8 @@ def load_settings(options: dict[str, Any], root: Path) -> Settings:
 @cache
 def validator(name: str) -> jsonschema.protocols.Validator:
     """Return the JSON Schema validator for 'story' or 'priorities' (the schemas ship in the package)."""
+    import jsonschema  # only invalid documents need it; importing it costs a pre-commit run 40 ms
+
     schema = json.loads(schema_text(name))
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema)  # type: ignore[no-any-return]
