@@ -293,7 +293,8 @@ def print_packet(release: str | None, project: str | None, pdf: Path, paper: str
     with tempfile.TemporaryDirectory(prefix="roadmap-print-") as tmp:
         site = Path(tmp) / "site"
         built = subprocess.run(
-            [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config_file), "-d", str(site)],
+            [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config_file.resolve()), "-d", str(site)],
+            cwd=config_file.resolve().parent,  # Markdown extensions resolve their paths from there
             capture_output=True,
             text=True,
             env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
