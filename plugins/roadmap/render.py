@@ -97,6 +97,7 @@ class Renderer:
         self.roadmap = roadmap
         self.urls = urls
         self.history = history
+        self._headers: dict[tuple[str, str], str] = {}
         loaders = [FileSystemLoader(str(overrides))] if overrides else []
         self.env = Environment(
             loader=ChoiceLoader([*loaders, PackageLoader("roadmap", "templates")]),
@@ -132,8 +133,15 @@ class Renderer:
 
         return self.env.get_template(template).render(url=url, **context)
 
-    def story_header(self, story: Story) -> str:
-        return self.render("story_header.html", self.urls.src("story", story.id), story=story, **self._story_context(story))
+    def story_header(self, story: Story, src: str | None = None) -> str:
+        """Return a story's header as seen from the page `src` (default: its own page)."""
+        src = src or self.urls.src("story", story.id)
+        # The header links only to pages outside the folders of the pages showing it, so it reads the
+        # same from every page at the same depth: the story page and a release packet share one.
+        key = (story.id, relative_url("", self.urls.url_of_src(src)))
+        if key not in self._headers:
+            self._headers[key] = self.render("story_header.html", src, story=story, **self._story_context(story))
+        return self._headers[key]
 
     def story_footer(self, story: Story) -> str:
         return self.render("story_footer.html", self.urls.src("story", story.id), story=story, **self._story_context(story))
@@ -226,7 +234,7 @@ class Renderer:
     ) -> str:
         entries = []
         for story in stories:
-            header = self.render("story_header.html", src, story=story, **self._story_context(story))
+            header = self.story_header(story, src)
             # The packet gives each story its own heading; the page title of the story page is dropped.
             header = header.partition("</h1>")[2] or header
             entries.append({"story": story, "header": Markup(header), "body": Markup(packet_body(story.id, body(story)))})
