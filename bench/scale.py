@@ -16,6 +16,7 @@ import argparse
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -53,7 +54,9 @@ def floor_site(root: Path, releases: list[str]) -> Path:
 
 def serve_rebuild(root: Path) -> float:
     """Return the seconds from a one-story edit to the end of `mkdocs serve`'s rebuild."""
-    port = "8765"
+    with socket.socket() as probe:  # a free port, so a running server elsewhere does not clash
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
     process = subprocess.Popen(
         [str(BIN / "mkdocs"), "serve", "-a", f"127.0.0.1:{port}"],
         cwd=root,

@@ -9,14 +9,11 @@ from pathlib import Path, PurePosixPath
 
 import git
 
+from .history import RevisionError
 from .linking import Roadmap, build_roadmap
 from .loader import read_site_options
 from .model import Diagnostic, Settings
 from .schema import load_settings
-
-
-class RevisionError(Exception):
-    """A revision that does not exist, or a site that is not in a git repository."""
 
 
 @dataclass(frozen=True)

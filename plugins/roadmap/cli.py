@@ -123,24 +123,16 @@ def check(paths: tuple[Path, ...], config_file: Path, fmt: str, changed_since: s
 
 def _changed_files(settings: Settings, ref: str) -> set[str]:
     """Return the input files (relative to the site root) that differ from `ref`, including new ones."""
-    from git import GitCommandError
-
-    from .history import open_repo
+    from .history import RevisionError, changed_files, open_repo
 
     repo = open_repo(settings.root)
     if repo is None:
         raise click.UsageError(f"--changed-since needs a git repository; {settings.root} is not in one")
     with repo:
-        work_tree = Path(repo.working_tree_dir or settings.root).resolve()
-        folders = [folder.resolve().relative_to(work_tree).as_posix() for folder in (settings.stories_dir, settings.priorities_dir)]
         try:
-            listed = repo.git.diff("--name-only", "--no-renames", "-z", ref, "--", *folders)
-        except GitCommandError as exc:
-            raise click.UsageError(
-                f"--changed-since {ref}: not a revision git knows; give a branch, tag or commit, e.g. origin/main"
-            ) from exc
-        listed += "\0" + repo.git.ls_files("--others", "--exclude-standard", "-z", "--", *folders)
-    return {settings.relpath(work_tree / name) for name in listed.split("\0") if name}
+            return changed_files(repo, settings, ref)
+        except RevisionError as exc:
+            raise click.UsageError(f"--changed-since {ref}: {exc}; give a branch, tag or commit, e.g. origin/main") from exc
 
 
 @cli.command()
@@ -226,8 +218,8 @@ def diff(base: str, head: str, output: Path | None, config_file: Path) -> None:
         roadmap diff origin/main
         roadmap diff "$(git merge-base origin/main HEAD)" HEAD --output roadmap-diff.md
     """
-    from .changes import RevisionError, compare_revisions
-    from .history import open_repo
+    from .changes import compare_revisions
+    from .history import RevisionError, open_repo
     from .render import render_changes
 
     settings = _settings(config_file)

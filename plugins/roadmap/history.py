@@ -13,11 +13,17 @@ from pathlib import Path
 
 import git
 
+from .model import Settings
+
 # Tolerant on purpose: an old version whose YAML no longer parses still has a readable status line.
 _STATUS_LINE = re.compile(rb"^status:[ \t]*[\"']?([A-Za-z][A-Za-z-]*)", re.MULTILINE)
 _FRONT_MATTER_END = re.compile(rb"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
 _COMMIT = "\x01"
 _FIELD = "\x02"
+
+
+class RevisionError(Exception):
+    """A revision git does not know."""
 
 
 @dataclass(frozen=True)
@@ -257,6 +263,19 @@ def _status_of(content: bytes) -> str | None:
     end = _FRONT_MATTER_END.search(content, start)
     match = _STATUS_LINE.search(content[start : end.start() if end else len(content)])
     return match.group(1).decode() if match else None
+
+
+def changed_files(repo: git.Repo, settings: Settings, ref: str) -> set[str]:
+    """Return the input files (relative to the site root) that differ from `ref`: committed since,
+    staged, unstaged, deleted or not yet tracked."""
+    work_tree = Path(repo.working_tree_dir or settings.root).resolve()
+    folders = [folder.resolve().relative_to(work_tree).as_posix() for folder in (settings.stories_dir, settings.priorities_dir)]
+    try:
+        listed = repo.git.diff("--name-only", "--no-renames", "-z", ref, "--", *folders)
+    except git.GitCommandError as exc:
+        raise RevisionError("not a revision git knows") from exc
+    listed += "\0" + repo.git.ls_files("--others", "--exclude-standard", "-z", "--", *folders)
+    return {settings.relpath(work_tree / name) for name in listed.split("\0") if name}
 
 
 def utc_date(when: datetime) -> str:
