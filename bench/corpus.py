@@ -91,7 +91,7 @@ def site_config(releases: list[str], *, plugin: bool = True) -> str:
         config["plugins"] = [
             "search",
             {
-                "roadmap": {
+                "interlock": {
                     "releases": releases,
                     "current_release": releases[-1],
                     "personas": PERSONAS,

@@ -1,4 +1,4 @@
-"""Git history collection: roadmap's one-walk history against mkdocs-git-revision-date-localized-plugin.
+"""Git history collection: interlock's one-walk history against mkdocs-git-revision-date-localized-plugin.
 
 Creates a repository with N stories and C commits (one per story to add it, the rest edits, status
 changes and a few renames, by 40 authors, with fixed dates), then measures in the same run:
@@ -28,7 +28,7 @@ from pathlib import Path
 import yaml
 from corpus import generate
 
-from roadmap.history import HistoryCache
+from interlock.history import HistoryCache
 
 START = 1_600_000_000  # 2020-09-13, so every date is fixed
 
@@ -118,7 +118,7 @@ def main() -> None:
     parser.add_argument("--commits", type=int, default=5000)
     parser.add_argument("--keep", type=Path, help="build the repository here and keep it")
     args = parser.parse_args()
-    root = args.keep or Path(tempfile.mkdtemp(prefix="roadmap-history-"))
+    root = args.keep or Path(tempfile.mkdtemp(prefix="interlock-history-"))
     start = time.perf_counter()
     make_repository(root, args.stories, args.commits)
     count = int(subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout)

@@ -1,7 +1,7 @@
 """Scale benchmark: check, build, floor and memory for growing corpora, and one `mkdocs serve` rebuild.
 
 For each N it generates a corpus (bench/corpus.py) and measures, each in a fresh process:
-  (a) `roadmap check` wall time
+  (a) `interlock check` wall time
   (b) `mkdocs build` of the roadmap site, and its peak memory (d)
   (c) the floor: the same story Markdown built by plain mkdocs-material, no plugin, no story in the nav
 Then it prints the table with (b)/(c) and the growth of each from 1,000 to 4,000 stories, and times a
@@ -92,12 +92,12 @@ def main() -> None:
     args = parser.parse_args()
     releases = [f"{2020 + i // 2}.{1 + i % 2}" for i in range(args.releases)]
     rows = {}
-    work = Path(tempfile.mkdtemp(prefix="roadmap-scale-"))
+    work = Path(tempfile.mkdtemp(prefix="interlock-scale-"))
     print(f"corpora in {work}; P={args.projects}, R={args.releases}; {os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
     for n in args.sizes:
         root = work / f"n{n}"
         generate(root, n, args.projects, args.releases)
-        check, _ = measure([str(BIN / "roadmap"), "check"], root)
+        check, _ = measure([str(BIN / "interlock"), "check"], root)
         build, memory = measure([str(BIN / "mkdocs"), "build", "-q", "-d", str(root / "site")], root)
         pages = sum(1 for _ in (root / "site").rglob("index.html"))
         floor_root = floor_site(root, releases)

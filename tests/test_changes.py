@@ -1,4 +1,4 @@
-"""`roadmap diff`: what a commit does to the roadmap, read from two git trees."""
+"""`interlock diff`: what a commit does to the roadmap, read from two git trees."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, GitRepo, copy_site
-from roadmap.cli import main
+from interlock.cli import main
 
 GOLDEN = Path(__file__).parent / "golden" / "diff.md"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from roadmap.cli import main
+from interlock.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 BROKEN = Path(__file__).parent / "fixtures" / "broken"
@@ -17,7 +17,7 @@ def test_demo_is_clean(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.M
     monkeypatch.chdir(REPO)
     assert main(["check"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines() == ["roadmap check: no problems (21 files: 12 stories, 9 priority lists)"]
+    assert out.splitlines() == ["interlock check: no problems (21 files: 12 stories, 9 priority lists)"]
 
 
 def test_broken_prints_golden_lines_and_summary(capsys: pytest.CaptureFixture[str]) -> None:
@@ -27,7 +27,7 @@ def test_broken_prints_golden_lines_and_summary(capsys: pytest.CaptureFixture[st
     assert lines[:-1] == golden
     errors = sum(": error: " in line for line in golden)
     assert len(golden) - errors == 1
-    assert lines[-1] == f"roadmap check: {errors} errors, 1 warning (14 files: 3 stories, 2 priority lists)"
+    assert lines[-1] == f"interlock check: {errors} errors, 1 warning (14 files: 3 stories, 2 priority lists)"
 
 
 def test_paths_limit_the_report(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -43,7 +43,7 @@ def test_github_format(capsys: pytest.CaptureFixture[str]) -> None:
     assert "::error file=stories/types.md,line=3,col=9,title=R105::'status': 'acepted' is not allowed" in captured.out
     assert "::error file=stories/notes.txt,line=1,col=1,title=R008::" in captured.out
     assert "::warning file=stories/accepted-incomplete.md,line=22,col=1,title=R309::" in captured.out
-    assert "roadmap check:" in captured.err
+    assert "interlock check:" in captured.err
 
 
 def test_json_format(capsys: pytest.CaptureFixture[str]) -> None:
@@ -57,9 +57,9 @@ def test_json_format(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("config", "message"),
     [
-        ("site_name: x\n", "no 'roadmap' entry"),
-        ("plugins:\n  - roadmap:\n      releases: [2025.1]\n      criteria: {a: 1}\n", "put it in quotes"),
-        ("plugins: [roadmap\n", "not valid YAML"),
+        ("site_name: x\n", "no 'interlock' entry"),
+        ("plugins:\n  - interlock:\n      releases: [2025.1]\n      criteria: {a: 1}\n", "put it in quotes"),
+        ("plugins: [interlock\n", "not valid YAML"),
     ],
 )
 def test_configuration_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], config: str, message: str) -> None:
@@ -75,7 +75,7 @@ def test_missing_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[st
 def test_mkdocs_yml_with_python_tags_is_readable(tmp_path: Path) -> None:
     (tmp_path / "mkdocs.yml").write_text(
         "markdown_extensions:\n  - pymdownx.emoji:\n      emoji_index: !!python/name:material.extensions.emoji.twemoji\n"
-        "plugins:\n  - roadmap:\n      releases: ['a']\n      criteria: {x: 1}\n",
+        "plugins:\n  - interlock:\n      releases: ['a']\n      criteria: {x: 1}\n",
         "utf-8",
     )
     assert main(["check", "-f", str(tmp_path / "mkdocs.yml")]) == 0
@@ -97,7 +97,7 @@ def test_new_story_passes_check_at_once(tmp_path: Path, monkeypatch: pytest.Monk
         assert f"\n## {section}\n" in text
     capsys.readouterr()
     assert main(["check"]) == 0
-    assert capsys.readouterr().out == "roadmap check: no problems (22 files: 13 stories, 9 priority lists)\n"
+    assert capsys.readouterr().out == "interlock check: no problems (22 files: 13 stories, 9 priority lists)\n"
 
 
 def test_new_refuses_overwrite_unknown_projects_and_taken_refs(
@@ -146,7 +146,7 @@ def test_changed_since_reports_only_changed_files(committed_site: Path, capsys: 
     assert any(line.startswith("stories/draft.md:") for line in capsys.readouterr().out.splitlines())
     assert check_changed(committed_site, capsys) == (
         0,
-        ["roadmap check: no problems (6 files: 4 stories, 2 priority lists; checked 0 files changed since HEAD or referring to them)"],
+        ["interlock check: no problems (6 files: 4 stories, 2 priority lists; checked 0 files changed since HEAD or referring to them)"],
     )
     unplanned = committed_site / "stories" / "unplanned.md"
     unplanned.write_text(unplanned.read_text("utf-8").replace("status: proposed", "status: maybe"), "utf-8")

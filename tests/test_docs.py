@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from roadmap.cli import cli, main
-from roadmap.schema import CODES
+from interlock.cli import cli, main
+from interlock.schema import CODES
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -23,21 +23,21 @@ def test_every_command_help_shows_an_example(capsys: pytest.CaptureFixture[str])
     for name in cli.commands:
         assert main([name, "--help"]) == 0
         out = capsys.readouterr().out
-        assert re.search(r"Example:\n +roadmap " + name, out), name
+        assert re.search(r"Example:\n +interlock " + name, out), name
 
 
 def test_pre_commit_hooks_run_the_checker(
     committed_site: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text("utf-8"))
-    assert [hook["id"] for hook in hooks] == ["roadmap-check", "roadmap-check-all"]
+    assert [hook["id"] for hook in hooks] == ["interlock-check", "interlock-check-all"]
     monkeypatch.chdir(committed_site)
     for hook in hooks:
         assert hook["language"] == "python" and hook["pass_filenames"] is False
         assert re.search(hook["files"], "stories/rolling-upgrades.md") and re.search(hook["files"], "priorities/nova.yaml")
         assert not re.search(hook["files"], "README.md")
         command = shlex.split(hook["entry"])
-        assert command[0] == "roadmap"
+        assert command[0] == "interlock"
         assert main(command[1:]) == (0 if "--changed-since" in command else 1), hook["id"]
         assert "Traceback" not in capsys.readouterr().err
 
@@ -45,15 +45,15 @@ def test_pre_commit_hooks_run_the_checker(
 def test_example_workflow_runs_real_commands(
     committed_site: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    workflow = yaml.safe_load((REPO / "site_src" / "examples" / "roadmap-pr.yml").read_text("utf-8"))
-    steps = workflow["jobs"]["roadmap"]["steps"]
+    workflow = yaml.safe_load((REPO / "site_src" / "examples" / "interlock-pr.yml").read_text("utf-8"))
+    steps = workflow["jobs"]["interlock"]["steps"]
     assert steps[0]["with"]["fetch-depth"] == 0
     runs = [shlex.split(step["run"].split(">>")[0]) for step in steps if "run" in step]
-    assert [run[:2] for run in runs] == [["pip", "install"], ["roadmap", "check"], ["roadmap", "diff"], ["mkdocs", "build"]]
+    assert [run[:2] for run in runs] == [["pip", "install"], ["interlock", "check"], ["interlock", "diff"], ["mkdocs", "build"]]
     monkeypatch.chdir(committed_site)
     for run in runs[1:3]:
         args = [arg.replace("origin/$BASE_REF", "HEAD") for arg in run[1:]]
         assert main(args) in (0, 1), run
     assert "::error file=stories/draft.md" in capsys.readouterr().out
     page = (REPO / "site_src" / "contributing.md").read_text("utf-8")
-    assert '--8<-- "examples/roadmap-pr.yml"' in page
+    assert '--8<-- "examples/interlock-pr.yml"' in page

@@ -10,8 +10,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import FIXTURES, REPO, GitRepo, copy_site, run_mkdocs
-from roadmap import build_roadmap, load_settings
-from roadmap.loader import read_site_options
+from interlock import build_roadmap, load_settings
+from interlock.loader import read_site_options
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +148,7 @@ def test_broken_site_fails_strict_build_with_every_diagnostic(tmp_path: Path) ->
     assert result.returncode == 1
     golden = (Path(__file__).parent / "golden" / "broken.txt").read_text("utf-8").splitlines()
     for line in golden:
-        assert f"roadmap: {line}" in result.stderr
+        assert f"interlock: {line}" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -157,7 +157,7 @@ def test_bad_options_are_a_plugin_error(tmp_path: Path) -> None:
     config = (root / "mkdocs.yml").read_text("utf-8").replace('releases: ["2025.1", "2025.2"]', "releases: [2025.1, 2025.2]")
     (root / "mkdocs.yml").write_text(config, "utf-8")
     result = run_mkdocs(root)
-    assert result.returncode == 1 and "roadmap plugin options: 'releases': 2025.1 is the number 2025.1" in result.stderr
+    assert result.returncode == 1 and "interlock plugin options: 'releases': 2025.1 is the number 2025.1" in result.stderr
     assert "Traceback" not in result.stderr
 
 

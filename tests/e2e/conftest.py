@@ -17,15 +17,15 @@ import pytest
 
 from conftest import REPO
 
-CHROMIUM = os.environ.get("ROADMAP_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(os.environ.get("ROADMAP_ARTIFACTS", REPO / "test-artifacts"))
+CHROMIUM = os.environ.get("INTERLOCK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(os.environ.get("INTERLOCK_ARTIFACTS", REPO / "test-artifacts"))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
     skip = None
     if not Path(CHROMIUM).exists():
-        skip = pytest.mark.skip(reason="e2e skipped: Chromium not found (Debian: apt-get install chromium; or set ROADMAP_CHROMIUM)")
+        skip = pytest.mark.skip(reason="e2e skipped: Chromium not found (Debian: apt-get install chromium; or set INTERLOCK_CHROMIUM)")
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.e2e)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from conftest import FIXTURES, REPO, copy_site, run_mkdocs
-from roadmap.cli import main
+from interlock.cli import main
 
 from .conftest import CHROMIUM, Server
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from roadmap import build_roadmap, load_settings
-from roadmap.loader import read_site_options
+from interlock import build_roadmap, load_settings
+from interlock.loader import read_site_options
 
 HERE = Path(__file__).parent
 BROKEN = HERE.parent / "fixtures" / "broken"

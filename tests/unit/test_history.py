@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import GitRepo
-from roadmap.history import FileHistory, HistoryCache, collect_history, open_repo, utc_date
+from interlock.history import FileHistory, HistoryCache, collect_history, open_repo, utc_date
 
 
 def story(status: str, title: str = "A story") -> str:

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from roadmap import build_roadmap, load_settings
-from roadmap.linking import align_story, score_story
-from roadmap.loader import read_site_options
-from roadmap.model import PriorityItem, Project, ReleasePlan, Story, StoryProject, TrackingItem
+from interlock import build_roadmap, load_settings
+from interlock.linking import align_story, score_story
+from interlock.loader import read_site_options
+from interlock.model import PriorityItem, Project, ReleasePlan, Story, StoryProject, TrackingItem
 
 MINIMAL = Path(__file__).parent.parent / "fixtures" / "minimal"
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from roadmap.loader import MAX_FILE_BYTES, DocumentCache, read_document, split_sections
+from interlock.loader import MAX_FILE_BYTES, DocumentCache, read_document, split_sections
 
 
 def read(tmp_path: Path, data: bytes | str, *, front_matter: bool = True):  # type: ignore[no-untyped-def]

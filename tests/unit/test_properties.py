@@ -15,10 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES
-from roadmap.linking import build_roadmap
-from roadmap.loader import read_site_options
-from roadmap.render import Renderer, Urls, export_model
-from roadmap.schema import load_settings
+from interlock.linking import build_roadmap
+from interlock.loader import read_site_options
+from interlock.render import Renderer, Urls, export_model
+from interlock.schema import load_settings
 
 settings.register_profile("ci", max_examples=150, deadline=None)
 settings.register_profile("fuzz", max_examples=5000, deadline=None)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from roadmap import build_roadmap, load_settings
-from roadmap.schema import SettingsError
+from interlock import build_roadmap, load_settings
+from interlock.schema import SettingsError
 
 PRIORITIES = """\
 project: alpha

@@ -524,8 +524,8 @@ def read_site_options(config_file: Path) -> tuple[dict[str, Any], Path]:
         raise ValueError(f"{config_file}: not valid YAML: {exc}") from exc
     plugins = config.get("plugins") if isinstance(config, dict) else None
     for entry in plugins or []:
-        if entry == "roadmap":
+        if entry == "interlock":
             return {}, config_file.parent
-        if isinstance(entry, dict) and "roadmap" in entry:
-            return dict(entry["roadmap"] or {}), config_file.parent
-    raise ValueError(f"{config_file}: no 'roadmap' entry under 'plugins'")
+        if isinstance(entry, dict) and "interlock" in entry:
+            return dict(entry["interlock"] or {}), config_file.parent
+    raise ValueError(f"{config_file}: no 'interlock' entry under 'plugins'")

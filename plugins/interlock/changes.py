@@ -122,7 +122,7 @@ def compare_revisions(
     work_tree = Path(repo.working_tree_dir or ".").resolve()
     config_rel = PurePosixPath(config_file.resolve().relative_to(work_tree).as_posix())
     options, _ = read_site_options(config_file)
-    with tempfile.TemporaryDirectory(prefix="roadmap-diff-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="interlock-diff-") as tmp:
         before = roadmap_at(repo, base_commit, config_rel, options, Path(tmp) / "base")
         after = roadmap_at(repo, head_commit, config_rel, options, Path(tmp) / "head")
     stories_rel = settings.stories_dir.resolve().relative_to(work_tree).as_posix()

@@ -1,4 +1,4 @@
-"""roadmap: validate, cross-link and rank user stories against project priority lists, and publish them."""
+"""interlock: validate, cross-link and rank user stories against project priority lists, and publish them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The `roadmap` command line: a thin adapter over the core (only this module imports click)."""
+"""The `interlock` command line: a thin adapter over the core (only this module imports click)."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ _CONFIG_OPTION = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     default="mkdocs.yml",
     show_default=True,
-    help="The site configuration holding the roadmap plugin's options.",
+    help="The site configuration holding the interlock plugin's options.",
 )
 
 
@@ -59,11 +59,11 @@ def _settings(config_file: Path) -> Settings:
     except (OSError, ValueError) as exc:
         raise click.UsageError(str(exc)) from exc
     except SettingsError as exc:
-        raise click.UsageError(f"{config_file}: roadmap plugin options: " + "; ".join(exc.problems)) from exc
+        raise click.UsageError(f"{config_file}: interlock plugin options: " + "; ".join(exc.problems)) from exc
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="roadmap")
+@click.version_option(package_name="interlock")
 def cli() -> None:
     """Validate, cross-link and rank user stories against project priority lists."""
 
@@ -93,9 +93,9 @@ def check(paths: tuple[Path, ...], config_file: Path, fmt: str, changed_since: s
 
     \b
     Example:
-        roadmap check
-        roadmap check stories/rolling-upgrades.md --format github
-        roadmap check --changed-since origin/main
+        interlock check
+        interlock check stories/rolling-upgrades.md --format github
+        interlock check --changed-since origin/main
     Exit status: 0 no problems, 1 problems found, 2 usage or configuration error.
     """
     settings = _settings(config_file)
@@ -114,9 +114,9 @@ def check(paths: tuple[Path, ...], config_file: Path, fmt: str, changed_since: s
     if roadmap.scope is not None:
         counts += f"; checked {_plural(len(roadmap.scope), 'file', 'files')} changed since {changed_since} or referring to them"
     if diagnostics:
-        summary = f"roadmap check: {_plural(errors, 'error', 'errors')}, {_plural(warnings, 'warning', 'warnings')} ({counts})"
+        summary = f"interlock check: {_plural(errors, 'error', 'errors')}, {_plural(warnings, 'warning', 'warnings')} ({counts})"
     else:
-        summary = f"roadmap check: no problems ({counts})"
+        summary = f"interlock check: no problems ({counts})"
     _report(diagnostics, fmt, summary)
     sys.exit(1 if diagnostics else 0)
 
@@ -142,11 +142,11 @@ def _changed_files(settings: Settings, ref: str) -> set[str]:
 @click.option("--author", default="Your Name <you@example.org>", show_default=True, help="'Name' or 'Name <email>'.")
 @_CONFIG_OPTION
 def new(title: str, projects: str, ref: str | None, author: str, config_file: Path) -> None:
-    """Write a new draft story, stories/<slugified-title>.md, that passes `roadmap check`.
+    """Write a new draft story, stories/<slugified-title>.md, that passes `interlock check`.
 
     \b
     Example:
-        roadmap new "Rolling upgrades" --projects nova,cinder --ref RUP
+        interlock new "Rolling upgrades" --projects nova,cinder --ref RUP
     """
     from .scaffold import propose_ref, slugify, story_text
 
@@ -168,7 +168,7 @@ def new(title: str, projects: str, ref: str | None, author: str, config_file: Pa
         raise click.ClickException(f"{settings.relpath(path)} exists; choose another title or edit that story")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(story_text(title, ref or propose_ref(title, taken), names, author), "utf-8")
-    click.echo(f"wrote {settings.relpath(path)}: fill in the sections, then run `roadmap check {settings.relpath(path)}`")
+    click.echo(f"wrote {settings.relpath(path)}: fill in the sections, then run `interlock check {settings.relpath(path)}`")
 
 
 @cli.command()
@@ -180,7 +180,7 @@ def export(fmt: str, output: Path | None, config_file: Path) -> None:
 
     \b
     Example:
-        roadmap export --format csv --output roadmap.csv
+        interlock export --format csv --output roadmap.csv
     """
     from .history import HistoryCache
     from .render import CSV_COLUMNS, Urls, export_model, export_rows
@@ -215,8 +215,8 @@ def diff(base: str, head: str, output: Path | None, config_file: Path) -> None:
 
     \b
     Example:
-        roadmap diff origin/main
-        roadmap diff "$(git merge-base origin/main HEAD)" HEAD --output roadmap-diff.md
+        interlock diff origin/main
+        interlock diff "$(git merge-base origin/main HEAD)" HEAD --output roadmap-diff.md
     """
     from .changes import compare_revisions
     from .history import RevisionError, open_repo
@@ -225,14 +225,14 @@ def diff(base: str, head: str, output: Path | None, config_file: Path) -> None:
     settings = _settings(config_file)
     repo = open_repo(settings.root)
     if repo is None:
-        raise click.UsageError(f"{settings.root} is not in a git repository; `roadmap diff` compares two commits")
+        raise click.UsageError(f"{settings.root} is not in a git repository; `interlock diff` compares two commits")
     with repo:
         try:
             changes, before, after = compare_revisions(repo, settings, config_file, base, head)
         except RevisionError as exc:
             raise click.UsageError(f"{exc}; give a branch, tag or commit, e.g. origin/main") from exc
         except SettingsError as exc:
-            raise click.UsageError("roadmap plugin options at one revision: " + "; ".join(exc.problems)) from exc
+            raise click.UsageError("interlock plugin options at one revision: " + "; ".join(exc.problems)) from exc
     text = render_changes(changes, before, after)
     if output is None:
         click.echo(text, nl=False)
@@ -255,14 +255,14 @@ def print_packet(release: str | None, project: str | None, pdf: Path, paper: str
 
     \b
     Example:
-        roadmap print 2026.1 --pdf release-2026.1.pdf
-        roadmap print --project nova --pdf nova.pdf --paper letter
+        interlock print 2026.1 --pdf release-2026.1.pdf
+        interlock print --project nova --pdf nova.pdf --paper letter
     """
     from .render import Urls
 
     settings = _settings(config_file)
     if (release is None) == (project is None):
-        raise click.UsageError("give a RELEASE or --project, e.g. `roadmap print 2026.1 --pdf packet.pdf`")
+        raise click.UsageError("give a RELEASE or --project, e.g. `interlock print 2026.1 --pdf packet.pdf`")
     roadmap = build_roadmap(settings)
     urls = Urls()
     if release is not None:
@@ -282,7 +282,7 @@ def print_packet(release: str | None, project: str | None, pdf: Path, paper: str
         raise click.ClickException(
             "printing needs Chromium or Chrome: install it (Debian: apt-get install chromium) or pass --chromium PATH"
         )
-    with tempfile.TemporaryDirectory(prefix="roadmap-print-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="interlock-print-") as tmp:
         site = Path(tmp) / "site"
         built = subprocess.run(
             [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config_file.resolve()), "-d", str(site)],
@@ -322,7 +322,7 @@ def print_packet(release: str | None, project: str | None, pdf: Path, paper: str
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return its exit status."""
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="roadmap", standalone_mode=True)
+        cli.main(args=list(argv) if argv is not None else None, prog_name="interlock", standalone_mode=True)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return 0

@@ -79,7 +79,7 @@
     document.querySelectorAll("[data-rm-filters]").forEach(makeFilterable);
   }
 
-  // `roadmap print --paper a4|letter` asks for a paper size in the address.
+  // `interlock print --paper a4|letter` asks for a paper size in the address.
   var paper = /[?&]paper=(a4|letter)\b/i.exec(window.location.search);
   if (paper) {
     var style = document.createElement("style");

@@ -32,13 +32,13 @@ from .schema import SettingsError, load_settings, schema_text
 
 log = get_plugin_logger(__name__)
 
-ASSETS = ("roadmap.css", "roadmap.js")
+ASSETS = ("interlock.css", "interlock.js")
 
 
-class RoadmapConfig(Config):
+class InterlockConfig(Config):
     stories_dir = c.Type(str, default="stories")
     priorities_dir = c.Type(str, default="priorities")
-    # Loosely typed here: the core validates them, with the same messages as `roadmap check`.
+    # Loosely typed here: the core validates them, with the same messages as `interlock check`.
     releases = c.Type(list, default=[])
     current_release = c.Optional(c.Type((str, int, float)))
     personas = c.Type(list, default=[])
@@ -64,14 +64,14 @@ class GeneratedPage:
     packet: Callable[[Callable[[Story], str]], str] | None = None
 
 
-class RoadmapPlugin(BasePlugin[RoadmapConfig]):
+class InterlockPlugin(BasePlugin[InterlockConfig]):
     def __init__(self) -> None:
         self.cache = DocumentCache()
         self.histories = HistoryCache()
         self.pages: dict[str, GeneratedPage] = {}
         self.roadmap: Roadmap | None = None
         # Marks where late HTML goes; random, so no story text can forge one.
-        self.marker = f"<!--roadmap-{secrets.token_hex(8)}-->"
+        self.marker = f"<!--interlock-{secrets.token_hex(8)}-->"
         self.late_html: dict[str, tuple[str, str]] = {}
         self.bodies: dict[str, str] = {}
 
@@ -86,17 +86,17 @@ class RoadmapPlugin(BasePlugin[RoadmapConfig]):
         try:
             self.settings = load_settings(dict(self.config), root)
         except SettingsError as exc:
-            raise PluginError("roadmap plugin options: " + "; ".join(exc.problems)) from exc
+            raise PluginError("interlock plugin options: " + "; ".join(exc.problems)) from exc
         self.overrides = root / self.config.templates_dir if self.config.templates_dir else None
-        theme_dir = str(resources.files("roadmap").joinpath("theme"))
+        theme_dir = str(resources.files("interlock").joinpath("theme"))
         if config.theme.name == "material" and theme_dir not in config.theme.dirs:
             # Ahead of the theme's own templates, behind a site's custom_dir.
             position = 1 if config.theme.custom_dir else 0
             config.theme.dirs.insert(position, theme_dir)
         for name in ASSETS:
             target = config.extra_css if name.endswith(".css") else config.extra_javascript
-            if f"assets/roadmap/{name}" not in target:
-                target.append(f"assets/roadmap/{name}")
+            if f"assets/interlock/{name}" not in target:
+                target.append(f"assets/interlock/{name}")
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
@@ -154,15 +154,15 @@ class RoadmapPlugin(BasePlugin[RoadmapConfig]):
         for src, page in pages.items():
             existing = files.get_file_from_path(src)
             if existing is not None:
-                raise PluginError(f"roadmap: '{src}' in {config.docs_dir} would hide a generated page; rename or remove it")
+                raise PluginError(f"interlock: '{src}' in {config.docs_dir} would hide a generated page; rename or remove it")
             # Stories are reached from index pages; listing thousands in the nav would slow every page.
             files.append(File.generated(config, src, content=page.markdown, inclusion=InclusionLevel.NOT_IN_NAV))
         home = files.get_file_from_path(urls.src("home"))
         if home is not None:
             pages[home.src_uri] = GeneratedPage("", "", str, renderer.home_summary)
         for name in ASSETS:
-            content = resources.files("roadmap").joinpath(f"assets/{name}").read_text("utf-8")
-            files.append(File.generated(config, f"assets/roadmap/{name}", content=content))
+            content = resources.files("interlock").joinpath(f"assets/{name}").read_text("utf-8")
+            files.append(File.generated(config, f"assets/interlock/{name}", content=content))
         for name in ("story", "priorities"):
             files.append(File.generated(config, f"schemas/{name}.schema.json", content=schema_text(name)))
         files.append(
@@ -214,7 +214,7 @@ class RoadmapPlugin(BasePlugin[RoadmapConfig]):
             packet = generated.packet(lambda story: self.bodies.get(self.urls.src("story", story.id), ""))
             head, sep, tail = output.partition(self.marker)
             if not sep:
-                raise PluginError(f"roadmap: {page.file.src_uri}: the theme dropped the page content; cannot place the packet")
+                raise PluginError(f"interlock: {page.file.src_uri}: the theme dropped the page content; cannot place the packet")
             return head + packet + tail
         late = self.late_html.pop(page.file.src_uri, None)
         if late is None:
@@ -223,7 +223,7 @@ class RoadmapPlugin(BasePlugin[RoadmapConfig]):
         head, sep, rest = output.partition(self.marker)
         body, sep2, tail = rest.partition(self.marker)
         if not (sep and sep2):
-            raise PluginError(f"roadmap: {page.file.src_uri}: the theme dropped the page content; cannot place the story header")
+            raise PluginError(f"interlock: {page.file.src_uri}: the theme dropped the page content; cannot place the story header")
         return head + header + body + footer + tail
 
     def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any) -> LiveReloadServer:

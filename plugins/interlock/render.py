@@ -100,7 +100,7 @@ class Renderer:
         self._headers: dict[tuple[str, str], str] = {}
         loaders = [FileSystemLoader(str(overrides))] if overrides else []
         self.env = Environment(
-            loader=ChoiceLoader([*loaders, PackageLoader("roadmap", "templates")]),
+            loader=ChoiceLoader([*loaders, PackageLoader("interlock", "templates")]),
             autoescape=select_autoescape(["html", "svg"], default_for_string=True),
             auto_reload=False,  # every page imports the macros; checking the files each time costs seconds
             undefined=StrictUndefined,
@@ -490,7 +490,7 @@ def _md(value: object) -> str:
 def render_changes(changes: RoadmapChanges, before: Roadmap, after: Roadmap) -> str:
     """Return the Markdown report of a change to the roadmap, for a pull-request comment."""
     env = Environment(
-        loader=PackageLoader("roadmap", "templates"),
+        loader=PackageLoader("interlock", "templates"),
         autoescape=False,  # Markdown, not HTML: values are escaped by the `md` filter instead
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -189,7 +189,7 @@ def fast_check(name: str) -> Callable[[Any], Any]:
 
 def schema_text(name: str) -> str:
     """Return the JSON Schema document for 'story' or 'priorities'."""
-    return resources.files("roadmap").joinpath(f"schemas/{name}.schema.json").read_text("utf-8")
+    return resources.files("interlock").joinpath(f"schemas/{name}.schema.json").read_text("utf-8")
 
 
 def label(path: tuple[str | int, ...]) -> str:
