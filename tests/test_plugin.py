@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 
 from conftest import FIXTURES, REPO, GitRepo, copy_site, run_mkdocs
 from interlock import build_roadmap, load_settings
-from interlock.loader import read_site_options
+from interlock.siteconfig import read_site_options
 
 
 @pytest.fixture(scope="module")

@@ -3,17 +3,19 @@ without touching the working tree, and the differences a reviewer cares about.""
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import git
+from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from .history import RevisionError
 from .linking import Roadmap, build_roadmap
-from .loader import read_site_options
 from .model import Diagnostic, Settings
 from .schema import load_settings
+from .siteconfig import read_site_options
 
 
 @dataclass(frozen=True)
@@ -186,3 +188,43 @@ def compare_roadmaps(before: Roadmap, after: Roadmap, renames: dict[str, str], b
     changes.new_diagnostics = [d for d in after.diagnostics if key(d) not in known]
     changes.fixed_diagnostics = len(known - now)
     return changes
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>#|~&])")
+
+
+def _md(value: object) -> str:
+    """Return text that Markdown shows literally, on one line (titles are untrusted)."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", " ".join(str(value).split()))
+
+
+def render_changes(changes: RoadmapChanges, before: Roadmap, after: Roadmap) -> str:
+    """Return the Markdown report of a change to the roadmap, for a pull-request comment."""
+    env = Environment(
+        loader=PackageLoader("interlock", "templates"),
+        autoescape=False,  # Markdown, not HTML: values are escaped by the `md` filter instead
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = _md
+    env.filters["code"] = lambda value: str(value).replace("`", "'")
+    env.filters["fence"] = lambda value: str(value).replace("~~~", "~ ~ ~")
+    summary = [
+        f"{len(items)} {one if len(items) == 1 else many}"
+        for items, one, many in (
+            (changes.added, "added", "added"),
+            (changes.removed, "removed", "removed"),
+            (changes.renamed, "renamed", "renamed"),
+            (changes.statuses, "status change", "status changes"),
+            (changes.scores, "score change", "score changes"),
+            (changes.projects, "project change", "project changes"),
+            (changes.alignments, "alignment change", "alignment changes"),
+            (changes.liaisons, "liaison change", "liaison changes"),
+            (changes.new_diagnostics, "new problem", "new problems"),
+        )
+        if items
+    ]
+    text = env.get_template("changes.md").render(changes=changes, head=after, base=before, summary=summary)
+    return re.sub(r"\n{3,}", "\n\n", text)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import shutil
@@ -16,9 +14,9 @@ from pathlib import Path
 import click
 
 from .linking import build_roadmap
-from .loader import read_site_options
 from .model import Diagnostic, Settings
 from .schema import SettingsError, load_settings, suggest
+from .siteconfig import read_site_options
 
 # git (history, diff) and the templates load inside the commands that use them: `check` runs in
 # every pre-commit, and importing them would cost it a tenth of a second.
@@ -182,19 +180,13 @@ def export(fmt: str, output: Path | None, config_file: Path) -> None:
     Example:
         interlock export --format csv --output roadmap.csv
     """
+    from .export import export_csv, export_model
     from .history import HistoryCache
-    from .render import CSV_COLUMNS, Urls, export_model, export_rows
+    from .urls import Urls
 
     settings = _settings(config_file)
     model = export_model(build_roadmap(settings), Urls(), HistoryCache().get(settings.root, settings.stories_dir))
-    if fmt == "json":
-        text = json.dumps(model, indent=1, ensure_ascii=False) + "\n"
-    else:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(export_rows(model))
-        text = buffer.getvalue()
+    text = json.dumps(model, indent=1, ensure_ascii=False) + "\n" if fmt == "json" else export_csv(model)
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -218,9 +210,8 @@ def diff(base: str, head: str, output: Path | None, config_file: Path) -> None:
         interlock diff origin/main
         interlock diff "$(git merge-base origin/main HEAD)" HEAD --output roadmap-diff.md
     """
-    from .changes import compare_revisions
+    from .changes import compare_revisions, render_changes
     from .history import RevisionError, open_repo
-    from .render import render_changes
 
     settings = _settings(config_file)
     repo = open_repo(settings.root)
@@ -238,6 +229,50 @@ def diff(base: str, head: str, output: Path | None, config_file: Path) -> None:
         click.echo(text, nl=False)
     else:
         output.write_text(text, "utf-8")
+
+
+@cli.command()
+@click.option(
+    "-o", "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="The folder to write the site source to."
+)
+@_CONFIG_OPTION
+def generate(out: Path, config_file: Path) -> None:
+    """Write the whole site source as a plain docs tree that builds without the interlock plugin.
+
+    OUT gets docs/ (the hand-written pages and every generated page, asset and data file) and an
+    mkdocs.yml naming no plugin of ours, for plain MkDocs, ProperDocs or Zensical. The folder is
+    replaced on each run; one that holds anything else is refused.
+
+    \b
+    Example:
+        interlock generate --out build/site-source
+        mkdocs build -f build/site-source/mkdocs.yml
+    """
+    from .generate import generate_tree
+    from .history import HistoryCache
+    from .siteconfig import read_site_config
+    from .standalone import OutputError, check_output, write_site_source
+    from .urls import Urls
+
+    settings = _settings(config_file)
+    config = read_site_config(config_file)
+    docs_dir = settings.root / str(config.get("docs_dir") or "docs")
+    try:
+        target = check_output(out, settings.root, [docs_dir, settings.stories_dir, settings.priorities_dir, settings.root / ".git"])
+    except OutputError as exc:
+        raise click.UsageError(str(exc)) from exc
+    roadmap = build_roadmap(settings)
+    history = HistoryCache().get(settings.root, settings.stories_dir)
+    urls = Urls(config.get("use_directory_urls", True) is not False)
+    tree = generate_tree(roadmap, urls, history=history, overrides=settings.templates_dir)
+    try:
+        count = write_site_source(tree, config_file, docs_dir, settings.root, target)
+    except OutputError as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(f"wrote {count} files to {out}; build them with `mkdocs build -f {out / 'mkdocs.yml'}`")
+    if roadmap.errors:
+        click.echo(f"interlock generate: the roadmap has {_plural(roadmap.errors, 'error', 'errors')}; run `interlock check`", err=True)
+        sys.exit(1)
 
 
 _BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -258,7 +293,7 @@ def print_packet(release: str | None, project: str | None, pdf: Path, paper: str
         interlock print 2026.1 --pdf release-2026.1.pdf
         interlock print --project nova --pdf nova.pdf --paper letter
     """
-    from .render import Urls
+    from .urls import Urls
 
     settings = _settings(config_file)
     if (release is None) == (project is None):

@@ -497,35 +497,3 @@ class DocumentCache:
         if key is not None:
             self._entries[path] = (key, doc)
         return doc
-
-
-class _SiteConfigLoader(yaml.SafeLoader):
-    """Reads mkdocs.yml without MkDocs: tags such as !ENV or !!python/name are kept as plain values."""
-
-
-def _any_tag(loader: yaml.SafeLoader, suffix: str, node: Node) -> Any:
-    if isinstance(node, ScalarNode):
-        return loader.construct_scalar(node)
-    if isinstance(node, SequenceNode):
-        return loader.construct_sequence(node)
-    return loader.construct_mapping(node)  # type: ignore[arg-type]
-
-
-_SiteConfigLoader.add_multi_constructor("", _any_tag)
-
-
-def read_site_options(config_file: Path) -> tuple[dict[str, Any], Path]:
-    """Return the roadmap plugin's options from an mkdocs.yml, and the folder paths are relative to."""
-    try:
-        config = yaml.load(config_file.read_text("utf-8"), Loader=_SiteConfigLoader)  # noqa: S506 - safe loader subclass
-    except OSError as exc:
-        raise OSError(f"{config_file}: cannot read the site configuration: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{config_file}: not valid YAML: {exc}") from exc
-    plugins = config.get("plugins") if isinstance(config, dict) else None
-    for entry in plugins or []:
-        if entry == "interlock":
-            return {}, config_file.parent
-        if isinstance(entry, dict) and "interlock" in entry:
-            return dict(entry["interlock"] or {}), config_file.parent
-    raise ValueError(f"{config_file}: no 'interlock' entry under 'plugins'")

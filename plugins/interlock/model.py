@@ -40,6 +40,7 @@ class Settings:
     current_release: str | None
     personas: list[str]
     criteria: dict[str, int]
+    templates_dir: Path | None = None  # a site's own versions of the page templates
 
     def relpath(self, path: Path) -> str:
         """Return `path` relative to the repository root, in POSIX form, for messages and links."""

@@ -160,9 +160,15 @@ def load_settings(options: dict[str, Any], root: Path) -> Settings:
             problems.append(f"'{key}' must be a folder name")
             value = default
         dirs[key] = root / value
+    templates = options.get("templates_dir")
+    if templates is not None and not isinstance(templates, str):
+        problems.append("'templates_dir' must be a folder name")
+        templates = None
     if problems:
         raise SettingsError(problems)
-    return Settings(root, dirs["stories_dir"], dirs["priorities_dir"], releases, current, personas, criteria)
+    return Settings(
+        root, dirs["stories_dir"], dirs["priorities_dir"], releases, current, personas, criteria, root / templates if templates else None
+    )
 
 
 @cache

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from interlock import build_roadmap, load_settings
-from interlock.loader import read_site_options
+from interlock.siteconfig import read_site_options
 
 HERE = Path(__file__).parent
 BROKEN = HERE.parent / "fixtures" / "broken"

@@ -6,8 +6,8 @@ import pytest
 
 from interlock import build_roadmap, load_settings
 from interlock.linking import align_story, score_story
-from interlock.loader import read_site_options
 from interlock.model import PriorityItem, Project, ReleasePlan, Story, StoryProject, TrackingItem
+from interlock.siteconfig import read_site_options
 
 MINIMAL = Path(__file__).parent.parent / "fixtures" / "minimal"
 

@@ -5,24 +5,21 @@ CI runs a bounded number of examples; `bench/fuzz` runs many more (HYPOTHESIS_PR
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import FIXTURES
+from interlock.export import export_model
 from interlock.linking import build_roadmap
-from interlock.loader import read_site_options
-from interlock.render import Renderer, Urls, export_model
+from interlock.render import Renderer
 from interlock.schema import load_settings
-
-settings.register_profile("ci", max_examples=150, deadline=None)
-settings.register_profile("fuzz", max_examples=5000, deadline=None)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+from interlock.siteconfig import read_site_options
+from interlock.urls import Urls
 
 VALID = (FIXTURES / "minimal" / "stories" / "planned.md").read_text("utf-8")
 
@@ -50,8 +47,7 @@ class Site:
                 assert 1 <= d.line <= lines and d.col >= 1, d
         renderer = Renderer(roadmap, Urls())
         for story in roadmap.stories.values():
-            renderer.story_header(story)
-            renderer.story_footer(story)
+            renderer.story_page(story)
         for project in roadmap.projects.values():
             renderer.project_page(project)
         renderer.stories_index()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from interlock.render import Urls, relative_url, release_slug
+from interlock.urls import Urls, relative_url, release_slug
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,211 @@
+"""Story bodies: Markdown -> the HTML that is published, made once by the core for every builder and
+for the checker. The text comes from pull requests, so the HTML is sanitised here, links are
+resolved here, and nothing in a body can reach the builder's own Markdown extensions."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import markdown
+import nh3
+
+from .urls import Urls, relative_url
+
+# Ids the story page's own header and footer use; a body heading must not take them.
+RESERVED_IDS = frozenset(
+    {
+        "story-title",
+        "story-problems",
+        "affected-projects",
+        "score",
+        "related-stories",
+        "stories-sharing-projects",
+        "history",
+        "status-timeline",
+        "answers",
+    }
+)
+# Class prefixes of the theme and of our own badges: a body must not look like the site's chrome.
+_RESERVED_CLASS_PREFIXES = ("md-", "rm-", "il-")
+
+_TAGS = nh3.ALLOWED_TAGS - {"area", "map"} | {"input", "label"}
+_ATTRIBUTES = {
+    "*": {"id", "class", "title", "lang", "dir"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"align", "colspan", "rowspan", "style"},
+    "th": {"align", "colspan", "rowspan", "scope", "style"},
+    "ol": {"start", "type"},
+    "details": {"open"},
+    "time": {"datetime"},
+    "input": {"type", "checked", "disabled"},
+}
+
+
+def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "class":
+        kept = [name for name in value.split() if not name.startswith(_RESERVED_CLASS_PREFIXES)]
+        return " ".join(kept) or None
+    if attribute == "id":
+        return None if value in RESERVED_IDS or value.startswith(_RESERVED_CLASS_PREFIXES) else value
+    if attribute == "src" and is_other_host(value):
+        return None  # the site promises readers no request to another host
+    if tag == "input" and attribute == "type":
+        return value if value == "checkbox" else None
+    return value
+
+
+_CLEANER = nh3.Cleaner(
+    tags=_TAGS,
+    attributes=_ATTRIBUTES,
+    attribute_filter=_attribute_filter,
+    url_schemes={"http", "https", "mailto"},
+    link_rel=None,
+    strip_comments=True,
+    filter_style_properties={"text-align"},
+)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def sanitize(fragment: str) -> str:
+    """Return HTML without scripts, event handlers, active URLs, other-host images, spoofed classes
+    or control characters (invisible, and some converters drop them)."""
+    return _CLEANER.clean(_CONTROL.sub("", fragment))
+
+
+def is_other_host(url: str) -> bool:
+    """Return whether a URL, as a browser would read it, names another host (http://x, //x, \\\\x)."""
+    text = url.strip().replace("\\", "/")
+    if text.startswith("//"):
+        return True
+    parts = urlsplit(text)
+    return bool(parts.scheme) and parts.scheme.lower() not in ("mailto", "data") and bool(parts.netloc or parts.scheme)
+
+
+def _slugify(value: str, separator: str) -> str:
+    slug = re.sub(r"[^\w\s-]", "", value.lower(), flags=re.ASCII).strip()
+    slug = re.sub(r"[\s-]+", separator, slug) or "section"
+    return f"{slug}{separator}text" if slug in RESERVED_IDS else slug
+
+
+# The Markdown of story bodies: what PMs write on GitHub. The site's own markdown_extensions serve
+# the hand-written pages only, so no include-style extension (snippets) ever sees a story.
+EXTENSIONS: list[str] = [
+    "tables",
+    "toc",
+    "admonition",
+    "footnotes",
+    "pymdownx.superfences",
+    "pymdownx.highlight",
+    "pymdownx.tasklist",
+    "pymdownx.tilde",
+    "pymdownx.magiclink",
+]
+EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
+    "toc": {"permalink": True, "slugify": _slugify},
+    "pymdownx.highlight": {"use_pygments": True},
+    "pymdownx.tasklist": {"custom_checkbox": True},
+    "pymdownx.tilde": {"subscript": False},
+}
+# Part of every cache key: a change of the conversion must not reuse old HTML.
+CONVERSION_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    id: str
+    text: str  # HTML-escaped plain text
+
+
+@dataclass
+class RenderedBody:
+    """A story body as published: sanitised HTML whose relative links are still as the author wrote them."""
+
+    html: str
+    headings: list[Heading] = field(default_factory=list)
+    error: str | None = None  # why the text could not be converted, if so
+
+
+_URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
+_ID_ATTRIBUTE = re.compile(r'\bid="')
+_FRAGMENT_LINK = re.compile(r'href="#')
+
+
+class BodyRenderer:
+    """Converts story bodies with one Markdown instance, keeping each result by the text's digest."""
+
+    def __init__(self) -> None:
+        self._md = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
+        self._kept: dict[str, RenderedBody] = {}
+
+    def render(self, text: str) -> RenderedBody:
+        """Return the published HTML of a story body (converted once per distinct text)."""
+        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        found = self._kept.get(key)
+        if found is None:
+            found = self._kept[key] = self._convert(text)
+        return found
+
+    def _convert(self, text: str) -> RenderedBody:
+        self._md.reset()
+        try:
+            converted = self._md.convert(text)
+        except Exception as exc:  # noqa: BLE001 - any extension may fail on hostile text; the checker reports it
+            self._md = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
+            return RenderedBody(
+                "<p class=\"rm-muted\">This story's text could not be converted; see the checker's report.</p>",
+                error=f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__,
+            )
+        tokens: list[dict[str, Any]] = getattr(self._md, "toc_tokens", [])
+        return RenderedBody(sanitize(converted), _flatten(tokens))
+
+
+def _flatten(tokens: list[dict[str, Any]]) -> list[Heading]:
+    found: list[Heading] = []
+    for token in tokens:
+        found.append(Heading(int(token["level"]), str(token["id"]), html.escape(html.unescape(str(token["name"])), quote=False)))
+        found.extend(_flatten(token.get("children", [])))
+    return found
+
+
+class BodyPlacer:
+    """Places a rendered body on a page: relative links resolved from the story's file to the page."""
+
+    def __init__(self, urls: Urls, stories_dir: str, story_ids: set[str]) -> None:
+        self.urls = urls
+        self.stories_dir = stories_dir.strip("/")
+        self.story_ids = story_ids
+
+    def place(self, body: RenderedBody, page_src: str, *, id_prefix: str = "") -> str:
+        """Return the body's HTML as seen from the page `page_src`; `id_prefix` keeps ids unique in packets."""
+        here = self.urls.url_of_src(page_src)
+
+        def resolve(match: re.Match[str]) -> str:
+            attribute, raw = match.group(1), match.group(2)
+            value = html.unescape(raw)
+            if value.startswith("#"):
+                return f'{attribute}="#{id_prefix}{raw[1:]}"' if id_prefix else match.group(0)
+            parts = urlsplit(value)
+            if parts.scheme or parts.netloc or value.startswith("/") or not parts.path:
+                return match.group(0)
+            target = posixpath.normpath(posixpath.join(self.stories_dir, parts.path))
+            folder, _, name = target.rpartition("/")
+            if folder == self.stories_dir and name.endswith(".md") and name[:-3] in self.story_ids:
+                url = relative_url(self.urls.page("story", name[:-3]), here)
+                fragment = f"#{parts.fragment}" if parts.fragment else ""
+                return f'{attribute}="{html.escape(url + fragment)}"'
+            return match.group(0)
+
+        placed = _URL_ATTRIBUTE.sub(resolve, body.html)
+        if id_prefix:
+            placed = _ID_ATTRIBUTE.sub(f'id="{id_prefix}', placed)
+        return placed

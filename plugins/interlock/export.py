@@ -1,0 +1,166 @@
+"""Exports for tools: the whole roadmap as JSON (the /roadmap.json contract) and one CSV row per
+(story, project) for spreadsheets."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from .history import History, utc_date
+from .linking import Roadmap, alignment_counts
+from .model import Story
+from .urls import Urls
+
+SCHEMA_VERSION = 1
+
+
+def export_history(history: History | None, story: Story) -> dict[str, Any] | None:
+    """Return a story's git history as JSON-ready data; None when history is off or it is not committed."""
+    found = history.of(story.path) if history is not None else None
+    if found is None:
+        return None
+    return {
+        "created": utc_date(found.created),
+        "updated": utc_date(found.updated),
+        "commits": found.commits,
+        "contributors": [c.name for c in found.contributors],
+        "statuses": [{"date": utc_date(c.date), "status": c.status} for c in found.statuses],
+    }
+
+
+def export_model(roadmap: Roadmap, urls: Urls, history: History | None = None) -> dict[str, Any]:
+    """Return the whole roadmap as plain JSON-ready data (the /roadmap.json contract)."""
+    settings = roadmap.settings
+    projects = []
+    for project in roadmap.projects.values():
+        counts = alignment_counts(roadmap.by_project[project.id])
+        projects.append(
+            {
+                "id": project.id,
+                "name": project.name,
+                "description": project.description,
+                "url": project.url,
+                "page": urls.page("project", project.id),
+                "source": project.path,
+                "liaisons": [{"name": p.name, "irc": p.irc, "email": p.email} for p in project.liaisons],
+                "releases": {
+                    release: {
+                        kind: [
+                            {
+                                "id": i.id,
+                                "title": i.title,
+                                "owners": i.owners,
+                                "description": i.description,
+                                "url": i.url,
+                                "stories": [s.id for s in roadmap.by_item.get((project.id, release, i.id), [])],
+                            }
+                            for i in getattr(plan, kind)
+                        ]
+                        for kind in ("priorities", "without_plan")
+                    }
+                    for release, plan in project.releases.items()
+                },
+                "counts": dict(counts),
+            }
+        )
+    stories = []
+    for story in roadmap.ranked:
+        stories.append(
+            {
+                "id": story.id,
+                "title": story.title,
+                "status": story.status,
+                "ref": story.ref,
+                "authors": story.authors,
+                "working_groups": story.working_groups,
+                "personas": story.personas,
+                "target_release": story.target_release,
+                "weights": story.weights,
+                "score": roadmap.scores[story.id],
+                "rank": roadmap.ranks[story.id],
+                "completion": roadmap.completion(story.id),
+                "page": urls.page("story", story.id),
+                "source": story.path,
+                "related": [s.id for s in roadmap.related[story.id]],
+                "history": export_history(history, story),
+                "projects": [
+                    {
+                        "project": a.project.id,
+                        "gap": story.projects[a.project.id].gap,
+                        "alignment": a.kind,
+                        "priorities": [{"id": i.id, "release": i.release, "planned": i.planned} for i in a.items],
+                        "liaison": a.liaison.name if a.liaison else None,
+                        "needs_liaison": a.needs_liaison,
+                        "completion": a.completion,
+                        "tracking": [t.__dict__ for t in story.projects[a.project.id].tracking],
+                    }
+                    for a in roadmap.alignments[story.id]
+                ],
+            }
+        )
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "releases": settings.releases,
+        "current_release": settings.current_release,
+        "personas": settings.personas,
+        "criteria": settings.criteria,
+        "score_formula": "100 * sum(weight_c * value_c) / (5 * sum(weight_c))",
+        "projects": projects,
+        "stories": stories,
+    }
+
+
+CSV_COLUMNS = (
+    "story",
+    "title",
+    "status",
+    "ref",
+    "score",
+    "rank",
+    "target_release",
+    "project",
+    "alignment",
+    "priorities",
+    "liaison",
+    "needs_liaison",
+    "completion",
+    "gap",
+    "page",
+)
+
+
+def export_rows(model: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return one flat row per (story, project) pair of an exported model, for spreadsheets."""
+    rows = []
+    for story in model["stories"]:
+        for entry in story["projects"]:
+            rows.append(
+                {
+                    "story": story["id"],
+                    "title": story["title"],
+                    "status": story["status"],
+                    "ref": story["ref"],
+                    "score": story["score"],
+                    "rank": story["rank"],
+                    "target_release": story["target_release"] or "",
+                    "project": entry["project"],
+                    "alignment": entry["alignment"],
+                    "priorities": " ".join(f"{p['release']}/{p['id']}" for p in entry["priorities"]),
+                    "liaison": entry["liaison"] or "",
+                    "needs_liaison": entry["needs_liaison"],
+                    "completion": "" if entry["completion"] is None else round(entry["completion"], 3),
+                    "gap": entry["gap"],
+                    "page": story["page"],
+                }
+            )
+    return rows
+
+
+def export_csv(model: dict[str, Any]) -> str:
+    """Return the CSV text of an exported model: a header, then one row per (story, project)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(export_rows(model))
+    return buffer.getvalue()

@@ -1,0 +1,123 @@
+"""The site configuration (mkdocs.yml) read and written without MkDocs: the plugin's options for the
+command line, and a plugin-free copy of the whole configuration for `interlock generate`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import Node, ScalarNode, SequenceNode
+
+PLUGIN = "interlock"
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """A value under a YAML tag MkDocs resolves itself (!ENV, !relative, !!python/name:...), kept as written."""
+
+    tag: str
+    value: Any
+
+
+class _Loader(yaml.SafeLoader):
+    """A safe loader that keeps every unknown tag as a Tagged value instead of running anything."""
+
+
+def _tagged(loader: yaml.SafeLoader, suffix: str, node: Node) -> Tagged:
+    value: Any
+    if isinstance(node, ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return Tagged(node.tag, value)
+
+
+_Loader.add_multi_constructor("!", _tagged)
+_Loader.add_multi_constructor("tag:yaml.org,2002:python/", _tagged)
+
+
+class _Dumper(yaml.SafeDumper):
+    def represent_str(self, data: str) -> Node:  # type: ignore[override]
+        # Several lines (not_in_nav, a template) read best as a literal block.
+        return self.represent_scalar("tag:yaml.org,2002:str", data, style="|" if "\n" in data.rstrip("\n") else None)
+
+
+def _represent_tagged(dumper: yaml.SafeDumper, data: Tagged) -> Node:
+    if isinstance(data.value, list):
+        return dumper.represent_sequence(data.tag, data.value)
+    if isinstance(data.value, dict):
+        return dumper.represent_mapping(data.tag, data.value)
+    return dumper.represent_scalar(data.tag, str(data.value))
+
+
+_Dumper.add_representer(Tagged, _represent_tagged)
+_Dumper.add_representer(str, _Dumper.represent_str)
+
+
+def read_site_config(config_file: Path) -> dict[str, Any]:
+    """Return the whole site configuration, tags kept; raise OSError or ValueError with the file named."""
+    try:
+        text = config_file.read_text("utf-8")
+    except OSError as exc:
+        raise OSError(f"{config_file}: cannot read the site configuration: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{config_file}: not UTF-8 text") from exc
+    try:
+        config = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader subclass
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{config_file}: not valid YAML: {exc}") from exc
+    if config is None:
+        return {}
+    if not isinstance(config, dict):
+        raise ValueError(f"{config_file}: the site configuration must be a mapping of settings")
+    return config
+
+
+def plugin_entries(config: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Return the configured plugins as (name, options), whether written as a list or a mapping."""
+    plugins = config.get("plugins") or []
+    if isinstance(plugins, dict):
+        return [(str(name), options) for name, options in plugins.items()]
+    entries: list[tuple[str, Any]] = []
+    for entry in plugins if isinstance(plugins, list) else []:
+        if isinstance(entry, str):
+            entries.append((entry, None))
+        elif isinstance(entry, dict) and len(entry) == 1:
+            ((name, options),) = entry.items()
+            entries.append((str(name), options))
+    return entries
+
+
+def read_site_options(config_file: Path) -> tuple[dict[str, Any], Path]:
+    """Return the interlock plugin's options from an mkdocs.yml, and the folder paths are relative to."""
+    config = read_site_config(config_file)
+    for name, options in plugin_entries(config):
+        if name == PLUGIN:
+            if options is None:
+                return {}, config_file.parent
+            if not isinstance(options, dict):
+                raise ValueError(f"{config_file}: the '{PLUGIN}' plugin's options must be a mapping (key: value lines), not {options!r}")
+            return dict(options), config_file.parent
+    raise ValueError(f"{config_file}: no '{PLUGIN}' entry under 'plugins'")
+
+
+def without_plugin(config: dict[str, Any]) -> dict[str, Any]:
+    """Return a copy of the configuration with the interlock plugin removed from `plugins`."""
+    result = dict(config)
+    plugins = config.get("plugins")
+    if isinstance(plugins, dict):
+        result["plugins"] = {name: options for name, options in plugins.items() if name != PLUGIN}
+    elif isinstance(plugins, list):
+        result["plugins"] = [
+            entry for entry in plugins if entry != PLUGIN and not (isinstance(entry, dict) and PLUGIN in entry and len(entry) == 1)
+        ]
+    return result
+
+
+def dump_site_config(config: dict[str, Any]) -> str:
+    """Return YAML text of a configuration, tags written back as they were read."""
+    return yaml.dump(config, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1000)

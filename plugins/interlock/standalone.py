@@ -1,0 +1,113 @@
+"""`interlock generate`: the whole site source written to a folder as a plain docs tree, with a
+configuration that names no plugin of ours, for builders that run no MkDocs plugin (plain MkDocs,
+ProperDocs, Zensical). Nothing is written outside that folder."""
+
+from __future__ import annotations
+
+import shutil
+from importlib import resources
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .generate import ASSET_DIR, ASSETS, DocsTree
+from .siteconfig import dump_site_config, read_site_config, without_plugin
+
+MARKER = ".interlock-generated"
+DOCS = "docs"
+OVERRIDES = "overrides"
+# Generated pages are reached from the index pages, never from the nav.
+NOT_IN_NAV = ("/stories/", "/projects/", "/releases/", "/print/")
+
+
+class OutputError(Exception):
+    """The output folder cannot be used (it holds something else, or inputs)."""
+
+
+def check_output(out: Path, root: Path, protected: list[Path]) -> Path:
+    """Return the resolved output folder, or raise OutputError when writing there could destroy anything."""
+    if out.is_symlink():
+        raise OutputError(f"{out} is a symbolic link; give a real folder")
+    target = out.resolve()
+    project = root.resolve()
+    if target == project or project.is_relative_to(target):
+        raise OutputError(f"{out} holds the project itself; give a folder of its own, e.g. build/site-source")
+    for path in (p.resolve() for p in protected):
+        if target == path or target.is_relative_to(path) or path.is_relative_to(target):
+            raise OutputError(f"{out} would overwrite {path}; give a folder of its own, e.g. build/site-source")
+    if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / MARKER).is_file())):
+        raise OutputError(f"{out} exists and was not written by `interlock generate`; give an empty or new folder")
+    return target
+
+
+def write_site_source(tree: DocsTree, config_file: Path, docs_dir: Path, root: Path, out: Path) -> int:
+    """Write the hand-written pages, the generated files and a plugin-free mkdocs.yml under `out`.
+
+    Returns the number of files written. `out` must have passed `check_output`."""
+    config = read_site_config(config_file)
+    if "INHERIT" in config:
+        raise OutputError(f"{config_file}: INHERIT is not supported by `interlock generate`; merge the files first")
+    if out.exists():
+        shutil.rmtree(out)
+    docs = out / DOCS
+    docs.mkdir(parents=True)
+    (out / MARKER).write_text("Written by `interlock generate`; the whole folder is replaced on the next run.\n", "utf-8")
+    written = 0
+    for source in sorted(docs_dir.rglob("*")) if docs_dir.is_dir() else []:
+        rel = source.relative_to(docs_dir).as_posix()
+        if source.is_dir() or (source.is_symlink() and not source.resolve().is_relative_to(root.resolve())):
+            continue  # a link out of the project is not copied
+        if rel in tree.files:
+            raise OutputError(f"{docs_dir / rel} would hide a generated page; rename or remove it")
+        target = docs / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if rel == "index.md":
+            target.write_text(tree.home_markdown(source.read_text("utf-8")), "utf-8")
+        else:
+            shutil.copyfile(source, target)
+        written += 1
+    for generated in tree.files.values():
+        path = PurePosixPath(generated.path)
+        if path.is_absolute() or ".." in path.parts:  # pragma: no cover - generated paths are made from checked ids
+            raise OutputError(f"refusing to write {generated.path}")
+        target = docs / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        content = generated.content
+        if generated.page is not None:
+            # The theme would link "edit" to this generated file, which is in no repository; the CSS hides it.
+            content = content.replace('<div class="rm-page">', '<div class="rm-page rm-page--generated">', 1)
+        target.write_text(content, "utf-8")
+        written += 1
+    written += _write_config(config, config_file, out)
+    return written
+
+
+def _write_config(config: dict[str, Any], config_file: Path, out: Path) -> int:
+    result = without_plugin(config)
+    result["docs_dir"] = DOCS
+    result["site_dir"] = "site"
+    for key, suffix in (("extra_css", ".css"), ("extra_javascript", ".js")):
+        listed = list(result.get(key) or [])
+        listed += [f"{ASSET_DIR}/{name}" for name in ASSETS if name.endswith(suffix) and f"{ASSET_DIR}/{name}" not in listed]
+        result[key] = listed
+    existing = result.get("not_in_nav")
+    result["not_in_nav"] = "\n".join([*([existing] if isinstance(existing, str) and existing else []), *NOT_IN_NAV]) + "\n"
+    written = 0
+    theme = result.get("theme")
+    if isinstance(theme, dict) and theme.get("name") == "material" or theme == "material":
+        theme = dict(theme) if isinstance(theme, dict) else {"name": "material"}
+        overrides = out / OVERRIDES
+        custom = theme.get("custom_dir")
+        if isinstance(custom, str) and (config_file.parent / custom).is_dir():
+            shutil.copytree(config_file.parent / custom, overrides, symlinks=False)
+        partial = overrides / "partials" / "source.html"
+        if not partial.exists():  # the theme's repository widget without its call to the hosting API
+            partial.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_text(resources.files("interlock").joinpath("theme/partials/source.html").read_text("utf-8"), "utf-8")
+            written += 1
+        theme["custom_dir"] = OVERRIDES
+        result["theme"] = theme
+    (out / "mkdocs.yml").write_text(
+        f"# Written by `interlock generate` from {config_file.name}: the same site with no interlock plugin.\n" + dump_site_config(result),
+        "utf-8",
+    )
+    return written + 1

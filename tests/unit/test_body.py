@@ -1,0 +1,138 @@
+"""Story bodies as published: sanitised, links resolved, and passed unchanged through any builder's Markdown."""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin
+
+import markdown
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from interlock.body import BodyPlacer, BodyRenderer, is_other_host, sanitize
+from interlock.generate import PageInfo, armor, page_markdown
+from interlock.urls import Urls
+
+RENDERER = BodyRenderer()
+
+
+def render(text: str, page: str = "stories/a.md", prefix: str = "") -> str:
+    placer = BodyPlacer(Urls(), "stories", {"a", "other"})
+    return placer.place(RENDERER.render(text), page, id_prefix=prefix)
+
+
+@pytest.mark.parametrize(
+    ("text", "absent"),
+    [
+        ("<script>alert(1)</script>", "<script"),
+        ('<img src="x" onerror="alert(1)">', "onerror"),
+        ("[x](javascript:alert(1))", "javascript:"),
+        ('<a href=" JaVaScRiPt:alert(1)">x</a>', "avascript"),
+        ('<iframe src="https://example.org"></iframe>', "<iframe"),
+        ('<div class="md-banner rm-needs ok">spoof</div>', "md-banner"),
+        ('<div class="md-banner rm-needs ok">spoof</div>', "rm-needs"),
+        ('<p id="history">x</p>', 'id="history"'),
+        ("![d](https://tracker.example.org/pixel.png)", "tracker.example.org"),
+        ("<img src=//tracker.example.org/p.png>", "tracker.example.org"),
+        ('<form action="https://x"><input type="text"></form>', "<form"),
+        ("<style>body{display:none}</style>", "<style"),
+        ('<td style="position:fixed">x</td>', "position"),
+    ],
+)
+def test_active_and_spoofing_content_is_removed(text: str, absent: str) -> None:
+    assert absent not in render(text)
+
+
+def test_harmless_markup_is_kept() -> None:
+    html = render("## Use cases\n\n- [x] done\n- [ ] open\n\n~~old~~ new https://example.org/x\n\n| a | b |\n|:--|--:|\n| 1 | 2 |\n")
+    assert '<h2 id="use-cases">' in html and 'class="task-list-item' in html and "<del>old</del>" in html
+    assert '<a href="https://example.org/x">' in html and 'style="text-align:right"' in html
+    assert 'class="ok"' in render('<div class="md-banner ok">x</div>')
+
+
+def test_reserved_heading_ids_are_renamed() -> None:
+    assert '<h2 id="history-text">' in render("## History\n\ntext\n")
+
+
+def href(html: str) -> str:
+    return html.split('href="', 1)[1].split('"', 1)[0]
+
+
+def test_links_to_other_stories_follow_the_page() -> None:
+    assert urljoin("/stories/a/", href(render("[o](other.md#why)"))) == "/stories/other/#why"
+    assert urljoin("/print/2026.1/", href(render("[o](other.md)", page="print/2026.1.md"))) == "/stories/other/"
+    assert 'href="missing.md"' in render("[m](missing.md)")  # left alone, and reported by the checker
+
+
+def test_packet_ids_are_prefixed_with_their_links() -> None:
+    html = render("## Goals\n\n[up](#goals)\n", prefix="a-")
+    assert 'id="a-goals"' in html and 'href="#a-goals"' in html
+
+
+def test_a_failing_extension_becomes_an_error_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
+    renderer = BodyRenderer()
+
+    def boom(text: str) -> str:
+        raise AssertionError("broken input")
+
+    monkeypatch.setattr(renderer._md, "convert", boom)
+    result = renderer.render("anything")
+    assert result.error == "AssertionError: broken input" and "could not be converted" in result.html
+    assert renderer.render("other text").error is None  # a fresh converter for the next story
+
+
+@pytest.mark.parametrize(
+    ("url", "other"),
+    [("https://x.org/a.png", True), ("//x.org/a.png", True), ("\\\\x.org/a.png", True), ("a.png", False), ("dir/a.png", False)],
+)
+def test_is_other_host(url: str, other: bool) -> None:
+    assert is_other_host(url) is other
+
+
+# Every extension a site commonly enables, some of which act on raw HTML before it is stashed.
+SITE_EXTENSIONS = [
+    "tables",
+    "toc",
+    "admonition",
+    "footnotes",
+    "attr_list",
+    "md_in_html",
+    "def_list",
+    "abbr",
+    "pymdownx.superfences",
+    "pymdownx.highlight",
+    "pymdownx.snippets",
+    "pymdownx.critic",
+    "pymdownx.tasklist",
+    "pymdownx.magiclink",
+    "pymdownx.tilde",
+    "pymdownx.caret",
+    "pymdownx.mark",
+    "pymdownx.emoji",
+    "pymdownx.arithmatex",
+    "pymdownx.details",
+    "pymdownx.tabbed",
+    "pymdownx.keys",
+    "pymdownx.smartsymbols",
+    "pymdownx.inlinehilite",
+    "pymdownx.betterem",
+]
+SITE_MARKDOWN = markdown.Markdown(extensions=SITE_EXTENSIONS)
+
+markdownish = st.text(
+    alphabet=st.sampled_from(list("ab \n\t#*_-+=`~{}[]()<>!|:;.,/\\\"'&$^%8@")) | st.characters(codec="utf-8"), max_size=300
+)
+
+
+@given(markdownish)
+def test_a_generated_page_passes_any_builder_markdown_unchanged(text: str) -> None:
+    """Whatever a PM writes, the site's own Markdown extensions see one raw block and leave it alone."""
+    fragment = f"<h1>t</h1>\n{RENDERER.render(text).html}"
+    page = page_markdown(PageInfo("t"), fragment).split("---\n", 2)[2]
+    SITE_MARKDOWN.reset()
+    assert SITE_MARKDOWN.convert(page) == page.strip("\n")
+
+
+def test_armor_reads_the_same_in_a_browser() -> None:
+    assert armor("<p>`a` ~b~ {c} \t</p>") == "<p>&#96;a&#96; &#126;b&#126; &#123;c&#125; &#9;</p>"
+    assert sanitize("<p>a</p>") == "<p>a</p>"
