@@ -71,7 +71,7 @@ def test_diff_writes_a_file_and_refuses_unknown_revisions(
     assert main(["diff", "base", "--output", str(out)]) == 0
     assert out.read_text("utf-8") == GOLDEN.read_text("utf-8")
     assert main(["diff", "no-such-branch"]) == 2
-    assert "unknown revision" in capsys.readouterr().err
+    assert "'no-such-branch' is not a commit git knows" in capsys.readouterr().err
 
 
 def test_diff_outside_git_is_a_usage_error(tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]) -> None:

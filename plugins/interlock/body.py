@@ -9,6 +9,7 @@ import html
 import posixpath
 import re
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -126,18 +127,113 @@ class Heading:
     text: str  # HTML-escaped plain text
 
 
+@dataclass(frozen=True)
+class Finding:
+    """Something the converted HTML would do that a story must not; the sanitiser removes it."""
+
+    kind: str  # active | url | host
+    what: str  # for the message: "a <script> element", "an image from tracker.example.org"
+    needle: str  # text to look for in the source, to report the line
+
+
 @dataclass
 class RenderedBody:
     """A story body as published: sanitised HTML whose relative links are still as the author wrote them."""
 
     html: str
     headings: list[Heading] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     error: str | None = None  # why the text could not be converted, if so
+    error_line: int = 1  # the first line (of the body) whose text breaks the converter
+
+
+# Elements that run code, load or embed another document, submit data or restyle the page.
+_ACTIVE_TAGS = frozenset(
+    [
+        "script",
+        "iframe",
+        "frame",
+        "frameset",
+        "object",
+        "embed",
+        "applet",
+        "base",
+        "meta",
+        "link",
+        "form",
+        "style",
+        "svg",
+        "math",
+        "template",
+        "portal",
+        "noscript",
+    ]
+)
+_URL_ATTRIBUTES = frozenset(
+    [
+        "href",
+        "src",
+        "srcset",
+        "action",
+        "formaction",
+        "poster",
+        "data",
+        "background",
+        "xlink:href",
+        "cite",
+        "longdesc",
+        "lowsrc",
+        "dynsrc",
+        "ping",
+    ]
+)
+_LOADING_ATTRIBUTES = frozenset(["src", "srcset", "poster", "data", "background", "xlink:href", "lowsrc", "dynsrc"])
+_SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
+class _Auditor(HTMLParser):
+    """Lists what converted HTML would make a reader's browser do beyond showing text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.findings: list[Finding] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _ACTIVE_TAGS:
+            self.findings.append(Finding("active", f"a <{tag}> element", f"<{tag}"))
+        for name, value in attrs:
+            value = (value or "").strip()
+            if name.startswith("on"):
+                self.findings.append(Finding("active", f"an '{name}=' event attribute", name))
+            elif name == "style" and "url(" in value.lower().replace(" ", ""):
+                self.findings.append(Finding("host", "a style with url(...)", "url("))
+            elif name in _URL_ATTRIBUTES and value:
+                for url in value.split(",") if name == "srcset" else [value]:
+                    self.url(tag, name, url.strip().split(" ")[0])
+
+    handle_startendtag = handle_starttag
+
+    def url(self, tag: str, name: str, url: str) -> None:
+        compact = re.sub(r"[\x00-\x20]", "", url)
+        scheme = urlsplit(compact).scheme.lower() if ":" in compact.split("/")[0] else ""
+        if scheme and scheme not in _SAFE_SCHEMES:
+            self.findings.append(Finding("url", f"a '{scheme}:' URL", url[: max(len(scheme) + 1, 8)]))
+        elif name in _LOADING_ATTRIBUTES and is_other_host(url):
+            host = urlsplit(url.replace("\\", "/") if not url.startswith("//") else "https:" + url).hostname or "another host"
+            what = "an image" if tag == "img" else f"the {name} of a <{tag}>"
+            self.findings.append(Finding("host", f"{what} from {host}", url))
+
+
+def audit(converted: str) -> list[Finding]:
+    """Return the findings of converted (not yet sanitised) HTML, in document order."""
+    auditor = _Auditor()
+    auditor.feed(converted)
+    auditor.close()
+    return auditor.findings
 
 
 _URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
 _ID_ATTRIBUTE = re.compile(r'\bid="')
-_FRAGMENT_LINK = re.compile(r'href="#')
 
 
 class BodyRenderer:
@@ -156,17 +252,37 @@ class BodyRenderer:
         return found
 
     def _convert(self, text: str) -> RenderedBody:
-        self._md.reset()
         try:
-            converted = self._md.convert(text)
+            converted = self._try(text)
         except Exception as exc:  # noqa: BLE001 - any extension may fail on hostile text; the checker reports it
-            self._md = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
             return RenderedBody(
-                "<p class=\"rm-muted\">This story's text could not be converted; see the checker's report.</p>",
+                '<p class="rm-muted">This story\'s text could not be converted; the checker reports the line to fix.</p>',
                 error=f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__,
+                error_line=self._failing_line(text),
             )
         tokens: list[dict[str, Any]] = getattr(self._md, "toc_tokens", [])
-        return RenderedBody(sanitize(converted), _flatten(tokens))
+        return RenderedBody(sanitize(converted), _flatten(tokens), audit(converted))
+
+    def _try(self, text: str) -> str:
+        self._md.reset()
+        try:
+            return str(self._md.convert(text))
+        except Exception:
+            self._md = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)  # its state is unknown
+            raise
+
+    def _failing_line(self, text: str) -> int:
+        """Return the first line whose text, with the lines before it, makes the conversion fail."""
+        lines = text.split("\n")
+        good, bad = 0, len(lines)
+        while bad - good > 1:
+            middle = (good + bad) // 2
+            try:
+                self._try("\n".join(lines[:middle]))
+                good = middle
+            except Exception:  # noqa: BLE001
+                bad = middle
+        return bad
 
 
 def _flatten(tokens: list[dict[str, Any]]) -> list[Heading]:

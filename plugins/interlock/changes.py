@@ -11,10 +11,10 @@ from pathlib import Path, PurePosixPath
 import git
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from .history import RevisionError
+from .history import merge_base, resolve_commit
 from .linking import Roadmap, build_roadmap
 from .model import Diagnostic, Settings
-from .schema import load_settings
+from .rules import load_settings
 from .siteconfig import read_site_options
 
 
@@ -87,7 +87,10 @@ class RoadmapChanges:
 
 
 def roadmap_at(repo: git.Repo, commit: git.Commit, config_rel: PurePosixPath, fallback: dict[str, object], into: Path) -> Roadmap:
-    """Return the roadmap of a commit's tree, whose inputs are copied under `into`."""
+    """Return the roadmap of a commit's tree, built from its objects only (copied under `into`).
+
+    The commit's own configuration may come from an untrusted branch: its input folders must stay
+    inside the site's folder (SettingsError otherwise), so nothing outside `into` is ever read."""
     tree = commit.tree
     site = into / config_rel.parent
     site.mkdir(parents=True, exist_ok=True)
@@ -96,31 +99,42 @@ def roadmap_at(repo: git.Repo, commit: git.Commit, config_rel: PurePosixPath, fa
         blob = tree / config_rel.as_posix()
         (into / config_rel).write_bytes(blob.data_stream.read())
         options, _ = read_site_options(into / config_rel)
-    except (KeyError, ValueError):
+    except (KeyError, ValueError, OSError):
         pass  # that revision predates the site configuration (or breaks it): use today's options
-    settings = load_settings(options, site)
+    settings = load_settings(options, site, folders_must_exist=False)
     for folder in (settings.stories_dir, settings.priorities_dir):
+        folder.mkdir(parents=True, exist_ok=True)
         rel = folder.relative_to(into).as_posix()
         try:
             subtree = tree / rel
         except KeyError:
             continue
+        if not isinstance(subtree, git.Tree):
+            continue
         for item in subtree.traverse():
-            if isinstance(item, git.Blob):
-                target = into / item.path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(item.data_stream.read())
+            if not isinstance(item, git.Blob):
+                continue
+            path = PurePosixPath(str(item.path))
+            # Regular files only: a link is not an input, and no path may leave the copy.
+            if item.mode not in (0o100644, 0o100755) or path.is_absolute() or ".." in path.parts:
+                continue
+            target = into / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(item.data_stream.read())
     return build_roadmap(settings)
 
 
 def compare_revisions(
-    repo: git.Repo, settings: Settings, config_file: Path, base: str, head: str
+    repo: git.Repo, settings: Settings, config_file: Path, base: str, head: str, *, fork_point: bool = True
 ) -> tuple[RoadmapChanges, Roadmap, Roadmap]:
-    """Return what changes in the roadmap from revision `base` to revision `head`, and both roadmaps."""
-    try:
-        base_commit, head_commit = repo.commit(base), repo.commit(head)
-    except (git.BadName, ValueError) as exc:
-        raise RevisionError(f"unknown revision: {exc}") from exc
+    """Return what changes in the roadmap from revision `base` to revision `head`, and both roadmaps.
+
+    With `fork_point` (the default, like `git diff base...head`) the comparison starts where `head`
+    forked from `base`, so a branch is not blamed for what landed on `base` after it."""
+    base_sha, head_sha = resolve_commit(repo, base), resolve_commit(repo, head)
+    if fork_point:
+        base_sha = merge_base(repo, base_sha, head_sha)
+    base_commit, head_commit = repo.commit(base_sha), repo.commit(head_sha)
     work_tree = Path(repo.working_tree_dir or ".").resolve()
     config_rel = PurePosixPath(config_file.resolve().relative_to(work_tree).as_posix())
     options, _ = read_site_options(config_file)
@@ -190,27 +204,99 @@ def compare_roadmaps(before: Roadmap, after: Roadmap, renames: dict[str, str], b
     return changes
 
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>#|~&])")
+_MARKDOWN_SPECIALS = re.compile(r"[!-/:-@\[-`{-~]")  # all ASCII punctuation
+# Characters with no visible meaning in a title that can hide or reorder text for a reviewer:
+# C0/C1 controls other than whitespace (whitespace becomes a space instead) and bidirectional
+# overrides and isolates ("Trojan Source").
+_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Text GitHub turns into a notification or a cross-reference after rendering: @user and @org/team,
+# #123 and owner/repo#123, GH-123 (and owner/repo@sha through the @).
+_REFERENCE = re.compile(r"(?<=@)(?=[A-Za-z0-9])|(?<=#)(?=[0-9])|(?i:(?<=\bGH)(?=-[0-9]))")
+# GitHub finds mentions and references in the rendered text, where `\@` and `&#64;` have already
+# become a plain '@', so no Markdown escape stops them. A zero-width space after the '@' or '#' does
+# (it is what Dependabot and Renovate put in the release notes they quote) and stays invisible.
+# It goes in as the character itself, not `&#8203;`, because entities are not decoded in code, and
+# code is not enough on its own: an e-mail reply quotes the comment as plain text and GitHub then
+# finds the mentions in that.
+_ZERO_WIDTH_SPACE = "\u200b"
 
 
-def _md(value: object) -> str:
-    """Return text that Markdown shows literally, on one line (titles are untrusted)."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", " ".join(str(value).split()))
+class _Escaped(str):
+    """Text that is already safe to put in the report as it is."""
+
+
+def _defuse(text: str) -> str:
+    """Return text whose mentions and issue references GitHub no longer sees."""
+    return _REFERENCE.sub(_ZERO_WIDTH_SPACE, text)
+
+
+def _one_line(text: str) -> str:
+    """Return text on one line, without invisible controls: every line break (CR, LF, U+2028, ...) becomes a space."""
+    return " ".join(_INVISIBLE.sub("", text).splitlines())
+
+
+def _md(value: object) -> _Escaped:
+    """Return text that GitHub shows literally, on one line, in any inline place (titles are untrusted)."""
+    # CommonMark renders a backslash before any ASCII punctuation as that character alone, so
+    # escaping all of it, in every place, needs no list of which character means what where: it
+    # covers emphasis, links, images, HTML and entities, code, table cells, and list, heading and
+    # quote markers. It also stops the autolinks: they start at the ':' of 'http:' and the '.' of
+    # 'www.', which are escaped (e-mail addresses, which are not, lose their '@' to `_defuse`).
+    text = _defuse(" ".join(_INVISIBLE.sub("", str(value)).split()))
+    return _Escaped(_MARKDOWN_SPECIALS.sub(r"\\\g<0>", text))
+
+
+def _code(value: object, in_table: bool = True) -> _Escaped:
+    """Return a code span showing the value exactly, on one line; in a table, its pipes are escaped."""
+    text = _defuse(_one_line(str(value)))
+    if in_table:
+        # A GFM table splits its rows at every unescaped '|', even inside code; it removes the
+        # backslash of `\|` again, so the span shows the value as it was. Outside a table the
+        # backslash would show, hence the switch (whose default is the safe one).
+        text = text.replace("|", "\\|")
+    # Delimiters longer than any backtick run inside, so nothing in the value can close the span;
+    # padding keeps a leading or trailing backtick (or space) part of the value.
+    delimiter = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
+    if text.strip(" ") and (text.startswith("`") or text.endswith("`") or (text.startswith(" ") and text.endswith(" "))):
+        text = f" {text} "
+    return _Escaped(f"{delimiter}{text or ' '}{delimiter}")
+
+
+def _codeblock(lines: list[str], info: str = "text") -> _Escaped:
+    """Return a fenced code block with one line per value, which no value can close."""
+    shown = [_defuse(_one_line(line)) for line in lines]
+    # Only a run of at least as many tildes as the opening fence closes it.
+    fence = "~" * max(3, max((len(run) for line in shown for run in re.findall("~+", line)), default=0) + 1)
+    return _Escaped("\n".join([fence + info, *shown, fence]))
+
+
+def _num(value: object) -> _Escaped:
+    """Return a number as text; anything else is a mistake in the template."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"not a number: {value!r}")
+    return _Escaped(str(value))
+
+
+def _escape_unfiltered(value: object) -> str:
+    """Return a filtered value as it is and escape any other: a value the template forgets to filter shows as text."""
+    return value if isinstance(value, _Escaped) else _md(value)
 
 
 def render_changes(changes: RoadmapChanges, before: Roadmap, after: Roadmap) -> str:
     """Return the Markdown report of a change to the roadmap, for a pull-request comment."""
     env = Environment(
         loader=PackageLoader("interlock", "templates"),
-        autoescape=False,  # Markdown, not HTML: values are escaped by the `md` filter instead
+        autoescape=False,  # Markdown, not HTML: values are escaped by the filters below instead
+        finalize=_escape_unfiltered,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
     env.filters["md"] = _md
-    env.filters["code"] = lambda value: str(value).replace("`", "'")
-    env.filters["fence"] = lambda value: str(value).replace("~~~", "~ ~ ~")
+    env.filters["code"] = _code
+    env.filters["codeblock"] = _codeblock
+    env.filters["num"] = _num
     summary = [
         f"{len(items)} {one if len(items) == 1 else many}"
         for items, one, many in (
@@ -226,5 +312,6 @@ def render_changes(changes: RoadmapChanges, before: Roadmap, after: Roadmap) -> 
         )
         if items
     ]
-    text = env.get_template("changes.md").render(changes=changes, head=after, base=before, summary=summary)
+    problems = [d.format() for d in changes.new_diagnostics]
+    text = env.get_template("changes.md").render(changes=changes, head=after, base=before, summary=summary, problems=problems)
     return re.sub(r"\n{3,}", "\n\n", text)

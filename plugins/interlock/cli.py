@@ -9,31 +9,48 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from .linking import build_roadmap
+from .linking import Roadmap, build_roadmap
 from .model import Diagnostic, Settings
-from .schema import SettingsError, load_settings, suggest
+from .rules import SettingsError, load_settings, suggest
 from .siteconfig import read_site_options
 
 # git (history, diff) and the templates load inside the commands that use them: `check` runs in
 # every pre-commit, and importing them would cost it a tenth of a second.
 
+FORMATS = ("text", "github", "json", "sarif")
+
 
 def _report(diagnostics: list[Diagnostic], fmt: str, summary: str) -> None:
+    from .report import format_json, format_text_report, github_annotations, sarif_log, step_summary, write_step_summary
+
     if fmt == "json":
-        click.echo(json.dumps([d.__dict__ for d in diagnostics], indent=2))
-        return
-    for d in diagnostics:
-        if fmt == "github":
-            kind = "error" if d.severity == "error" else "warning"
-            message = d.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-            click.echo(f"::{kind} file={d.path},line={d.line},col={d.col},title={d.code}::{message}")
-        else:
-            click.echo(d.format())
-    click.echo(summary, err=fmt == "github")
+        click.echo(format_json(diagnostics))
+    elif fmt == "sarif":
+        from .rules import CODES
+
+        rules = {code: (c.title, c.help, c.severity) for code, c in CODES.items()}
+        click.echo(json.dumps(sarif_log(diagnostics, rules, _version()), indent=1, ensure_ascii=False))
+    elif fmt == "github":
+        for line in github_annotations(diagnostics):
+            click.echo(line)
+        click.echo(summary, err=True)
+        write_step_summary(step_summary(diagnostics, summary))
+    else:
+        click.echo(format_text_report(diagnostics, summary), nl=False)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("interlock")
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree that was never installed
+        return "0"
 
 
 def _plural(count: int, one: str, many: str) -> str:
@@ -44,13 +61,33 @@ _CONFIG_OPTION = click.option(
     "-f",
     "--config-file",
     type=click.Path(dir_okay=False, path_type=Path),
-    default="mkdocs.yml",
-    show_default=True,
-    help="The site configuration holding the interlock plugin's options.",
+    default=None,
+    help="The site configuration holding the interlock plugin's options [default: mkdocs.yml here or in a parent folder].",
 )
 
 
-def _settings(config_file: Path) -> Settings:
+def find_config(start: Path) -> Path | None:
+    """Return the nearest mkdocs.yml in `start` or its parents, stopping at the repository's root (as git looks for .git)."""
+    for folder in (start, *start.parents):
+        candidate = folder / "mkdocs.yml"
+        if candidate.is_file():
+            return candidate
+        if (folder / ".git").exists():
+            return None
+    return None
+
+
+def _config(config_file: Path | None) -> Path:
+    if config_file is not None:
+        return config_file
+    found = find_config(Path.cwd().resolve())
+    if found is None:
+        raise click.UsageError("no mkdocs.yml here or in a parent folder; run from the site's folder or pass --config-file")
+    return found
+
+
+def _settings(config_file: Path | None) -> Settings:
+    config_file = _config(config_file)
     try:
         options, root = read_site_options(config_file)
         return load_settings(options, root)
@@ -66,16 +103,36 @@ def cli() -> None:
     """Validate, cross-link and rank user stories against project priority lists."""
 
 
+def _wanted(settings: Settings, paths: tuple[Path, ...]) -> list[str]:
+    """Return the PATHS as paths relative to the site, refusing any that is not an input (exit 2)."""
+    wanted = []
+    folders = (settings.stories_dir.resolve(), settings.priorities_dir.resolve())
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            raise click.UsageError(f"{path}: no such file or folder")
+        absolute = (path.parent.resolve() / path.name) if path.name not in ("", ".", "..") else path.resolve()
+        inside = next((folder for folder in folders if absolute == folder or folder in absolute.parents), None)
+        if inside is None:
+            raise click.UsageError(
+                f"{path} is not in {settings.relpath(settings.stories_dir)}/ or {settings.relpath(settings.priorities_dir)}/: "
+                "give a story, a priority list or one of those folders"
+            )
+        if absolute.is_file() and absolute.parent == inside and absolute.suffix not in (".md", ".yaml", ".yml"):
+            raise click.UsageError(f"{path} is not a story (.md) or a priority list (.yaml)")
+        wanted.append(settings.relpath(absolute).rstrip("/"))
+    return wanted
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @_CONFIG_OPTION
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "github", "json"]),
+    type=click.Choice(FORMATS),
     default="text",
     show_default=True,
-    help="text for people, github for workflow annotations, json for tools.",
+    help="text for people, github for workflow annotations (and the job summary), json for tools, sarif for code scanning.",
 )
 @click.option(
     "--changed-since",
@@ -83,7 +140,13 @@ def cli() -> None:
     help="Check only the stories and priority lists changed since this git revision (committed, staged, "
     "unstaged or new), plus the stories that refer to them.",
 )
-def check(paths: tuple[Path, ...], config_file: Path, fmt: str, changed_since: str | None) -> None:
+@click.option(
+    "--staged",
+    is_flag=True,
+    help="Check what is staged for the next commit (git's index), not the working tree: the pre-commit hook.",
+)
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+def check(paths: tuple[Path, ...], config_file: Path | None, fmt: str, changed_since: str | None, staged: bool, strict: bool) -> None:
     """Check stories and priority lists; print every problem as path:line:col.
 
     With PATHS, report only problems in those files or folders (every file is still read,
@@ -94,14 +157,20 @@ def check(paths: tuple[Path, ...], config_file: Path, fmt: str, changed_since: s
         interlock check
         interlock check stories/rolling-upgrades.md --format github
         interlock check --changed-since origin/main
-    Exit status: 0 no problems, 1 problems found, 2 usage or configuration error.
+        interlock check --staged
+    Exit status: 0 no error, 1 errors found (or warnings, with --strict), 2 usage or configuration error.
     """
     settings = _settings(config_file)
-    changed = None if changed_since is None else _changed_files(settings, changed_since)
-    roadmap = build_roadmap(settings, changed=changed)
+    wanted = _wanted(settings, paths)
+    if staged and changed_since is not None:
+        raise click.UsageError("give --staged or --changed-since, not both")
+    if staged:
+        roadmap = _check_staged(settings)
+    else:
+        changed = None if changed_since is None else _changed_files(settings, changed_since)
+        roadmap = build_roadmap(settings, changed=changed)
     diagnostics = roadmap.diagnostics
-    if paths:
-        wanted = [settings.relpath(p).rstrip("/") for p in paths]
+    if wanted:
         diagnostics = [d for d in diagnostics if any(d.path == w or d.path.startswith(w + "/") for w in wanted)]
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = len(diagnostics) - errors
@@ -110,13 +179,14 @@ def check(paths: tuple[Path, ...], config_file: Path, fmt: str, changed_since: s
         f"{_plural(len(roadmap.projects), 'priority list', 'priority lists')}"
     )
     if roadmap.scope is not None:
-        counts += f"; checked {_plural(len(roadmap.scope), 'file', 'files')} changed since {changed_since} or referring to them"
+        since = "staged" if staged else f"changed since {changed_since}"
+        counts += f"; checked {_plural(len(roadmap.scope), 'file', 'files')} {since} or referring to them"
     if diagnostics:
         summary = f"interlock check: {_plural(errors, 'error', 'errors')}, {_plural(warnings, 'warning', 'warnings')} ({counts})"
     else:
         summary = f"interlock check: no problems ({counts})"
     _report(diagnostics, fmt, summary)
-    sys.exit(1 if diagnostics else 0)
+    sys.exit(1 if errors or (strict and warnings) else 0)
 
 
 def _changed_files(settings: Settings, ref: str) -> set[str]:
@@ -130,7 +200,38 @@ def _changed_files(settings: Settings, ref: str) -> set[str]:
         try:
             return changed_files(repo, settings, ref)
         except RevisionError as exc:
-            raise click.UsageError(f"--changed-since {ref}: {exc}; give a branch, tag or commit, e.g. origin/main") from exc
+            raise click.UsageError(f"--changed-since: {exc}; give a branch, tag or commit, e.g. origin/main") from exc
+
+
+def _check_staged(settings: Settings) -> Roadmap:
+    """Return the roadmap as staged in git's index, checked where the staged files (and what refers to them) need it."""
+    from .history import open_repo, staged_files
+
+    repo = open_repo(settings.root)
+    if repo is None:
+        raise click.UsageError(f"--staged needs a git repository; {settings.root} is not in one")
+    with repo:
+        changed, files = staged_files(repo, settings)
+    with tempfile.TemporaryDirectory(prefix="interlock-staged-") as tmp:
+        root = Path(tmp)
+        for rel, content in files.items():
+            target = root / rel
+            if not target.resolve().is_relative_to(root.resolve()):  # pragma: no cover - paths come from settings.relpath
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        copy = replace(
+            settings,
+            root=root,
+            stories_dir=root / settings.relpath(settings.stories_dir),
+            priorities_dir=root / settings.relpath(settings.priorities_dir),
+        )
+        copy.stories_dir.mkdir(parents=True, exist_ok=True)
+        copy.priorities_dir.mkdir(parents=True, exist_ok=True)
+        return build_roadmap(copy, changed=changed)
+
+
+MAX_TITLE = 120
 
 
 @cli.command()
@@ -139,33 +240,58 @@ def _changed_files(settings: Settings, ref: str) -> set[str]:
 @click.option("--ref", help="Three capital letters; a free one is proposed when omitted.")
 @click.option("--author", default="Your Name <you@example.org>", show_default=True, help="'Name' or 'Name <email>'.")
 @_CONFIG_OPTION
-def new(title: str, projects: str, ref: str | None, author: str, config_file: Path) -> None:
+def new(title: str, projects: str, ref: str | None, author: str, config_file: Path | None) -> None:
     """Write a new draft story, stories/<slugified-title>.md, that passes `interlock check`.
 
     \b
     Example:
         interlock new "Rolling upgrades" --projects nova,cinder --ref RUP
     """
-    from .scaffold import propose_ref, slugify, story_text
+    from .rules import ID_PATTERN, propose_ref
+    from .rules.files import RESERVED_IDS
+    from .scaffold import AUTHOR_PATTERN, slugify, story_text
 
     settings = _settings(config_file)
+    title = " ".join(title.split())
+    if not title:
+        raise click.BadParameter("the title is empty; give the story's title in a few words", param_hint="TITLE")
+    if len(title) > MAX_TITLE:
+        raise click.BadParameter(f"the title has {len(title)} characters; keep it under {MAX_TITLE}", param_hint="TITLE")
+    slug = slugify(title)
+    if not slug or not ID_PATTERN.match(slug):
+        raise click.BadParameter(f"'{title}' gives no file name; use letters or digits in the title", param_hint="TITLE")
+    if slug in RESERVED_IDS:
+        raise click.BadParameter(f"'{title}' would be named '{slug}.md', which the site reserves; choose another title", param_hint="TITLE")
+    if not AUTHOR_PATTERN.match(author):
+        raise click.BadParameter(f"'{author}' is not 'Name' or 'Name <email>'", param_hint="--author")
     roadmap = build_roadmap(settings)
-    names = [p.strip() for p in projects.split(",") if p.strip()]
-    for name in names:
-        if name not in roadmap.projects:
+    names = []
+    for name in (p.strip() for p in projects.split(",") if p.strip()):
+        known = name if name in roadmap.projects else next((p for p in roadmap.projects if p.lower() == name.lower()), None)
+        if known is None:
             raise click.BadParameter(
-                f"unknown project '{name}'{suggest(name, roadmap.projects)}; known: {', '.join(roadmap.projects)}", param_hint="--projects"
+                f"unknown project '{name}'{suggest(name.lower(), roadmap.projects)}; known: {', '.join(roadmap.projects)}",
+                param_hint="--projects",
             )
+        names.append(known)
+    if not names:
+        raise click.BadParameter("name at least one project, e.g. --projects nova", param_hint="--projects")
     taken = {s.ref for s in roadmap.stories.values()}
     if ref is not None and (len(ref) != 3 or not ref.isascii() or not ref.isupper() or not ref.isalpha()):
         raise click.BadParameter(f"'{ref}' is not three capital letters", param_hint="--ref")
     if ref in taken:
         raise click.BadParameter(f"'{ref}' is used by another story; try {propose_ref(title, taken)}", param_hint="--ref")
-    path = settings.stories_dir / f"{slugify(title)}.md"
-    if path.exists():
-        raise click.ClickException(f"{settings.relpath(path)} exists; choose another title or edit that story")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(story_text(title, ref or propose_ref(title, taken), names, author), "utf-8")
+    path = settings.stories_dir / f"{slug}.md"
+    text = story_text(title, ref or propose_ref(title, taken), list(dict.fromkeys(names)), author)
+    try:
+        # O_EXCL and O_NOFOLLOW: an existing story, or a link planted in its place, is never written through.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    except FileExistsError:
+        raise click.ClickException(f"{settings.relpath(path)} exists; choose another title or edit that story") from None
+    except OSError as exc:
+        raise click.ClickException(f"{settings.relpath(path)} cannot be written: {exc.strerror}") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
     click.echo(f"wrote {settings.relpath(path)}: fill in the sections, then run `interlock check {settings.relpath(path)}`")
 
 
@@ -173,8 +299,10 @@ def new(title: str, projects: str, ref: str | None, author: str, config_file: Pa
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of standard output.")
 @_CONFIG_OPTION
-def export(fmt: str, output: Path | None, config_file: Path) -> None:
+def export(fmt: str, output: Path | None, config_file: Path | None) -> None:
     """Export the whole roadmap: JSON as /roadmap.json, or CSV with one row per (story, project).
+
+    The export is written even when the roadmap has errors; the exit status is then 1.
 
     \b
     Example:
@@ -185,41 +313,59 @@ def export(fmt: str, output: Path | None, config_file: Path) -> None:
     from .urls import Urls
 
     settings = _settings(config_file)
-    model = export_model(build_roadmap(settings), Urls(), HistoryCache().get(settings.root, settings.stories_dir))
+    roadmap = build_roadmap(settings)
+    model = export_model(roadmap, Urls(), HistoryCache().get(settings.root, settings.stories_dir))
     text = json.dumps(model, indent=1, ensure_ascii=False) + "\n" if fmt == "json" else export_csv(model)
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, "utf-8")
+        output.write_text(text, "utf-8", newline="")
+    if roadmap.errors:
+        click.echo(
+            f"interlock export: written, but the roadmap has {_plural(roadmap.errors, 'error', 'errors')}: "
+            "stories with errors may be missing or incomplete; run `interlock check`",
+            err=True,
+        )
+        sys.exit(1)
 
 
 @cli.command()
 @click.argument("base")
 @click.argument("head", default="HEAD")
+@click.option("--two-dot", is_flag=True, help="Compare BASE itself with HEAD, not the point where HEAD forked from BASE.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of standard output.")
 @_CONFIG_OPTION
-def diff(base: str, head: str, output: Path | None, config_file: Path) -> None:
+def diff(base: str, head: str, two_dot: bool, output: Path | None, config_file: Path | None) -> None:
     """Print, as Markdown for a pull-request comment, what HEAD changes in the roadmap since BASE.
 
-    Both revisions are read from git; the working tree is not touched, so uncommitted edits
-    are not included. Stories added, removed and renamed; status, score and rank moves;
-    projects, alignments and liaisons changed; new problems the checker finds.
+    Like `git diff BASE...HEAD`, the comparison starts where HEAD forked from BASE, so a branch
+    is not blamed for what landed on BASE after it (--two-dot, or BASE..HEAD, compares BASE
+    itself). Both revisions are read from git objects; the working tree is not touched.
+    Stories added, removed and renamed; status, score and rank moves; projects, alignments and
+    liaisons changed; new problems the checker finds.
 
     \b
     Example:
         interlock diff origin/main
-        interlock diff "$(git merge-base origin/main HEAD)" HEAD --output roadmap-diff.md
+        interlock diff origin/main...HEAD --output roadmap-diff.md
     """
     from .changes import compare_revisions, render_changes
     from .history import RevisionError, open_repo
 
-    settings = _settings(config_file)
+    if "..." in base:
+        base, _, rest = base.partition("...")
+        head = rest or head
+    elif ".." in base:
+        base, _, rest = base.partition("..")
+        head, two_dot = rest or head, True
+    config_path = _config(config_file)
+    settings = _settings(config_path)
     repo = open_repo(settings.root)
     if repo is None:
         raise click.UsageError(f"{settings.root} is not in a git repository; `interlock diff` compares two commits")
     with repo:
         try:
-            changes, before, after = compare_revisions(repo, settings, config_file, base, head)
+            changes, before, after = compare_revisions(repo, settings, config_path, base or "HEAD", head, fork_point=not two_dot)
         except RevisionError as exc:
             raise click.UsageError(f"{exc}; give a branch, tag or commit, e.g. origin/main") from exc
         except SettingsError as exc:
@@ -236,7 +382,7 @@ def diff(base: str, head: str, output: Path | None, config_file: Path) -> None:
     "-o", "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="The folder to write the site source to."
 )
 @_CONFIG_OPTION
-def generate(out: Path, config_file: Path) -> None:
+def generate(out: Path, config_file: Path | None) -> None:
     """Write the whole site source as a plain docs tree that builds without the interlock plugin.
 
     OUT gets docs/ (the hand-written pages and every generated page, asset and data file) and an
@@ -254,6 +400,7 @@ def generate(out: Path, config_file: Path) -> None:
     from .standalone import OutputError, check_output, write_site_source
     from .urls import Urls
 
+    config_file = _config(config_file)
     settings = _settings(config_file)
     config = read_site_config(config_file)
     docs_dir = settings.root / str(config.get("docs_dir") or "docs")
@@ -285,7 +432,7 @@ _BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-sta
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
 @click.option("--chromium", "browser", help="The Chromium or Chrome executable (default: the first on PATH).")
 @_CONFIG_OPTION
-def print_packet(release: str | None, project: str | None, pdf: Path, paper: str, browser: str | None, config_file: Path) -> None:
+def print_packet(release: str | None, project: str | None, pdf: Path, paper: str, browser: str | None, config_file: Path | None) -> None:
     """Build the site and print a release's planning packet (or a project's) to PDF with headless Chromium.
 
     \b
@@ -295,6 +442,7 @@ def print_packet(release: str | None, project: str | None, pdf: Path, paper: str
     """
     from .urls import Urls
 
+    config_file = _config(config_file)
     settings = _settings(config_file)
     if (release is None) == (project is None):
         raise click.UsageError("give a RELEASE or --project, e.g. `interlock print 2026.1 --pdf packet.pdf`")
@@ -320,7 +468,7 @@ def print_packet(release: str | None, project: str | None, pdf: Path, paper: str
     with tempfile.TemporaryDirectory(prefix="interlock-print-") as tmp:
         site = Path(tmp) / "site"
         built = subprocess.run(
-            [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config_file.resolve()), "-d", str(site)],
+            [sys.executable, "-m", "mkdocs", "build", "-q", "--strict", "-f", str(config_file.resolve()), "-d", str(site)],
             cwd=config_file.resolve().parent,  # Markdown extensions resolve their paths from there
             capture_output=True,
             text=True,

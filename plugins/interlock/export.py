@@ -130,37 +130,62 @@ CSV_COLUMNS = (
 )
 
 
+# OWASP's "CSV Injection" list of first characters that make a spreadsheet read a cell as a
+# formula (tab, CR and LF because an importer that trims or splits on them leaves a formula at the
+# start of a cell), and NUL, which ASVS 5.0 (1.2.10) adds.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
+
+
+def neutralise_cell(value: object) -> object:
+    """Return the value a spreadsheet shows as text: a string starting like a formula gets a leading quote."""
+    # Every string is treated alike, '-1' included. The export's numbers are ints and floats and stay
+    # as they are; a string that looks like a number is text from a file (a title, a gap, a release),
+    # and exempting "harmless" numeric strings would mean parsing spreadsheet number syntax
+    # ('-1+1', '-1e3', '-1,5' in some locales) to decide what is safe.
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
 def export_rows(model: dict[str, Any]) -> list[dict[str, Any]]:
-    """Return one flat row per (story, project) pair of an exported model, for spreadsheets."""
+    """Return one flat row per (story, project) pair of an exported model, for spreadsheets.
+
+    Every value comes from pull requests, so string cells are already neutralised (see `neutralise_cell`)."""
     rows = []
     for story in model["stories"]:
         for entry in story["projects"]:
-            rows.append(
-                {
-                    "story": story["id"],
-                    "title": story["title"],
-                    "status": story["status"],
-                    "ref": story["ref"],
-                    "score": story["score"],
-                    "rank": story["rank"],
-                    "target_release": story["target_release"] or "",
-                    "project": entry["project"],
-                    "alignment": entry["alignment"],
-                    "priorities": " ".join(f"{p['release']}/{p['id']}" for p in entry["priorities"]),
-                    "liaison": entry["liaison"] or "",
-                    "needs_liaison": entry["needs_liaison"],
-                    "completion": "" if entry["completion"] is None else round(entry["completion"], 3),
-                    "gap": entry["gap"],
-                    "page": story["page"],
-                }
-            )
+            row = {
+                "story": story["id"],
+                "title": story["title"],
+                "status": story["status"],
+                "ref": story["ref"],
+                "score": story["score"],
+                "rank": story["rank"],
+                "target_release": story["target_release"] or "",
+                "project": entry["project"],
+                "alignment": entry["alignment"],
+                "priorities": " ".join(f"{p['release']}/{p['id']}" for p in entry["priorities"]),
+                "liaison": entry["liaison"] or "",
+                "needs_liaison": entry["needs_liaison"],
+                "completion": "" if entry["completion"] is None else round(entry["completion"], 3),
+                "gap": entry["gap"],
+                "page": story["page"],
+            }
+            rows.append({column: neutralise_cell(value) for column, value in row.items()})
     return rows
 
 
 def export_csv(model: dict[str, Any]) -> str:
     """Return the CSV text of an exported model: a header, then one row per (story, project)."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
+    # The header is ours and is written as it always was.
+    csv.writer(buffer, lineterminator="\n").writerow(CSV_COLUMNS)
+    # Every text cell is quoted, so a CR or LF inside one can never end the row, whatever the line
+    # ending. Minimal quoting is not enough with "\n" as terminator: the csv module then quotes a
+    # field for '\n' but not for a bare '\r', and spreadsheets split the row there. RFC 4180's
+    # "\r\n" would make both trigger quoting, but this text also goes to standard output, a text
+    # stream that on Windows turns "\r\n" into "\r\r\n". Numbers stay unquoted: spreadsheets keep
+    # them numbers even when set to read quoted fields as text.
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
     writer.writerows(export_rows(model))
     return buffer.getvalue()

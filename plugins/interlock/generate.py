@@ -23,7 +23,7 @@ from .export import export_model
 from .history import History
 from .linking import Roadmap
 from .render import Renderer
-from .schema import schema_text
+from .rules import schema_text
 from .urls import Urls
 
 ASSETS = ("interlock.css", "interlock.js")

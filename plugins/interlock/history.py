@@ -236,23 +236,8 @@ def _unquote(path: str) -> str:
 
 def _read_statuses(repo: git.Repo, blobs: set[str]) -> dict[str, str]:
     """Return the front-matter status of each blob, read through one `git cat-file --batch`."""
-    if not blobs:
-        return {}
-    order = sorted(blobs)
-    proc = repo.git.cat_file("--batch", as_process=True, istream=subprocess.PIPE)
-    out, _ = proc.proc.communicate(("\n".join(order) + "\n").encode())
-    statuses: dict[str, str] = {}
-    pos = 0
-    for sha in order:
-        eol = out.index(b"\n", pos)
-        header = out[pos:eol].split()
-        pos = eol + 1
-        if len(header) < 3 or header[1] == b"missing":
-            continue
-        size = int(header[2])
-        content = out[pos : pos + size]
-        pos += size + 1
-        statuses[sha] = _status_of(content) or ""
+    contents = _read_blobs(repo, sorted(blobs))
+    statuses = {sha: _status_of(content) or "" for sha, content in contents.items()}
     return {sha: status for sha, status in statuses.items() if status}
 
 
@@ -265,17 +250,82 @@ def _status_of(content: bytes) -> str | None:
     return match.group(1).decode() if match else None
 
 
+def resolve_commit(repo: git.Repo, ref: str) -> str:
+    """Return the commit id a revision names, or raise RevisionError.
+
+    A ref comes from the command line of a CI job or a hook, so it is verified before any other
+    git command sees it: `--output=FILE` must never reach git as an option."""
+    if not ref or any(c in ref for c in "\0\n\r"):
+        raise RevisionError(f"'{ref}' is not a revision")
+    try:
+        sha = repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+    except git.GitCommandError as exc:
+        raise RevisionError(f"'{ref}' is not a commit git knows") from exc
+    sha = sha.strip()
+    if not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", sha):  # pragma: no cover - rev-parse --verify prints one id
+        raise RevisionError(f"'{ref}' is not a commit git knows")
+    return str(sha)
+
+
+def merge_base(repo: git.Repo, base: str, head: str) -> str:
+    """Return the commit where `head` forked from `base` (both commit ids), as `git diff base...head` uses."""
+    try:
+        found = repo.git.merge_base("--end-of-options", base, head).strip()
+    except git.GitCommandError as exc:
+        raise RevisionError("the two revisions have no common ancestor") from exc
+    return str(found.splitlines()[0])
+
+
 def changed_files(repo: git.Repo, settings: Settings, ref: str) -> set[str]:
     """Return the input files (relative to the site root) that differ from `ref`: committed since,
     staged, unstaged, deleted or not yet tracked."""
+    sha = resolve_commit(repo, ref)
     work_tree = Path(repo.working_tree_dir or settings.root).resolve()
     folders = [folder.resolve().relative_to(work_tree).as_posix() for folder in (settings.stories_dir, settings.priorities_dir)]
-    try:
-        listed = repo.git.diff("--name-only", "--no-renames", "-z", ref, "--", *folders)
-    except git.GitCommandError as exc:
-        raise RevisionError("not a revision git knows") from exc
+    listed = repo.git.diff("--name-only", "--no-renames", "-z", sha, "--", *folders)
     listed += "\0" + repo.git.ls_files("--others", "--exclude-standard", "-z", "--", *folders)
     return {settings.relpath(work_tree / name) for name in listed.split("\0") if name}
+
+
+def staged_files(repo: git.Repo, settings: Settings) -> tuple[set[str], dict[str, bytes]]:
+    """Return the input files staged for the next commit (changed against HEAD) and the staged
+    content of every input file, keyed by path relative to the site root."""
+    work_tree = Path(repo.working_tree_dir or settings.root).resolve()
+    folders = [folder.resolve().relative_to(work_tree).as_posix() for folder in (settings.stories_dir, settings.priorities_dir)]
+    head = head_of(repo)
+    changed = repo.git.diff("--cached", "--name-only", "--no-renames", "-z", *([head] if head else []), "--", *folders)
+    if head is None:
+        changed = repo.git.ls_files("--cached", "-z", "--", *folders)
+    entries = [line for line in repo.git.ls_files("--stage", "-z", "--", *folders).split("\0") if line]
+    blobs: dict[str, str] = {}
+    for entry in entries:
+        meta, _, name = entry.partition("\t")
+        mode, sha, _stage = meta.split()
+        if mode in ("100644", "100755"):  # a link or a submodule in the index is not an input
+            blobs[name] = sha
+    contents = _read_blobs(repo, sorted(set(blobs.values())))
+    files = {settings.relpath(work_tree / name): contents.get(sha, b"") for name, sha in blobs.items()}
+    return {settings.relpath(work_tree / name) for name in changed.split("\0") if name}, files
+
+
+def _read_blobs(repo: git.Repo, shas: list[str]) -> dict[str, bytes]:
+    """Return the content of each blob, read through one `git cat-file --batch`."""
+    if not shas:
+        return {}
+    proc = repo.git.cat_file("--batch", as_process=True, istream=subprocess.PIPE)
+    out, _ = proc.proc.communicate(("\n".join(shas) + "\n").encode())
+    found: dict[str, bytes] = {}
+    pos = 0
+    for sha in shas:
+        eol = out.index(b"\n", pos)
+        header = out[pos:eol].split()
+        pos = eol + 1
+        if len(header) < 3 or header[1] == b"missing":
+            continue
+        size = int(header[2])
+        found[sha] = out[pos : pos + size]
+        pos += size + 1
+    return found
 
 
 def utc_date(when: datetime) -> str:

@@ -8,9 +8,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .loader import Document, DocumentCache, build_project, build_story, iter_input_files
+from .body import BodyRenderer
+from .loader import Document, DocumentCache, build_project, build_story
 from .model import STATUSES, Diagnostic, Liaison, PriorityItem, Project, Settings, Story
-from .schema import iter_corpus_problems, iter_priority_problems, iter_story_problems
+from .rules import iter_corpus_problems, iter_priority_problems, iter_story_problems, list_inputs
 
 SHARED_STORIES_PER_PROJECT = 5
 
@@ -118,24 +119,21 @@ def files_affected(changed: set[str], stories: dict[str, Story], projects: dict[
 
 
 def load_inputs(
-    settings: Settings, cache: DocumentCache | None = None, changed: set[str] | None = None
+    settings: Settings, cache: DocumentCache | None = None, changed: set[str] | None = None, bodies: BodyRenderer | None = None
 ) -> tuple[dict[str, Document], dict[str, Story], dict[str, Project], list[Diagnostic], int, set[str] | None]:
     """Read every story and priority file and check them (only the files `changed` affects, if given).
 
     Returns documents, stories, projects, problems, the file count and the files checked (None: all)."""
     cache = cache if cache is not None else DocumentCache()
+    bodies = bodies if bodies is not None else BodyRenderer()
     problems: list[Diagnostic] = []
     projects: dict[str, Project] = {}
     project_docs: list[tuple[Document, Project]] = []
-    priority_files = iter_input_files(settings.priorities_dir, (".yaml", ".yml"))
-    story_files = iter_input_files(settings.stories_dir, (".md",))
-    for path, ok in priority_files:
+    priority_inputs = list_inputs(settings.priorities_dir, (".yaml", ".yml"), settings, kind="project")
+    story_inputs = list_inputs(settings.stories_dir, (".md",), settings, kind="story")
+    problems += priority_inputs.problems + story_inputs.problems
+    for path in priority_inputs.files:
         rel = settings.relpath(path)
-        if not ok:
-            problems.append(
-                Diagnostic(rel, 1, 1, "R008", "error", "not a priority list (those are files ending in .yaml): move it out of the folder")
-            )
-            continue
         doc = cache.read(path, rel, front_matter=False)
         project = build_project(doc, path.stem)
         if path.stem in projects:
@@ -150,14 +148,8 @@ def load_inputs(
         project_docs.append((doc, project))
     docs: dict[str, Document] = {}
     stories: dict[str, Story] = {}
-    for path, ok in story_files:
-        rel = settings.relpath(path)
-        if not ok:
-            problems.append(
-                Diagnostic(rel, 1, 1, "R008", "error", "not a story (stories are files ending in .md): move it out of the folder")
-            )
-            continue
-        doc = cache.read(path, rel, front_matter=True)
+    for path in story_inputs.files:
+        doc = cache.read(path, settings.relpath(path), front_matter=True)
         docs[path.stem] = doc
         if isinstance(doc.data, dict):
             stories[path.stem] = build_story(doc, path.stem)
@@ -171,22 +163,22 @@ def load_inputs(
         if scope is None or doc.path in scope:
             problems.extend(doc.diagnostics)
             if story_id in stories:
-                problems.extend(iter_story_problems(doc, stories[story_id], settings, projects))
+                problems.extend(iter_story_problems(doc, stories[story_id], settings, projects, bodies))
     problems.extend(iter_corpus_problems(docs, stories, scope))
     if scope is not None:
         problems = [d for d in problems if d.path in scope]
-    return docs, stories, projects, problems, len(priority_files) + len(story_files), scope
+    return docs, stories, projects, problems, priority_inputs.entries + story_inputs.entries, scope
 
 
-def build_roadmap(settings: Settings, cache: DocumentCache | None = None, changed: set[str] | None = None) -> Roadmap:
+def build_roadmap(
+    settings: Settings, cache: DocumentCache | None = None, changed: set[str] | None = None, bodies: BodyRenderer | None = None
+) -> Roadmap:
     """Return the validated, cross-linked and ranked roadmap of the inputs `settings` names.
 
     With `changed` (paths relative to the site root), only those files and the stories that refer
     to them are checked; everything is still read and linked."""
-    docs, stories, projects, problems, files, scope = load_inputs(settings, cache, changed)
-    # A story whose file name is not a valid id keeps its diagnostics but gets no page.
-    misnamed = {d.path for d in problems if d.code == "R007"}
-    stories = {sid: s for sid, s in sorted(stories.items()) if s.path not in misnamed}
+    docs, stories, projects, problems, files, scope = load_inputs(settings, cache, changed, bodies)
+    stories = dict(sorted(stories.items()))
     roadmap = Roadmap(settings, dict(sorted(projects.items())), stories, sorted(set(problems)), files_checked=files, scope=scope)
     link_roadmap(roadmap)
     return roadmap

@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from frontmatter.default_handlers import YAMLHandler
-from yaml.constructor import ConstructorError, SafeConstructor
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .model import (
     Diagnostic,
@@ -25,168 +21,15 @@ from .model import (
     StoryProject,
     TrackingItem,
 )
+from .yamldoc import MAX_YAML_DEPTH, MAX_YAML_VALUES, Document, describe_value, parse_yaml
 
-try:  # libyaml is several times faster; the pure-Python loader gives the same nodes.
-    from yaml import CSafeLoader as _YamlLoader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _YamlLoader  # type: ignore[assignment]
+__all__ = ["MAX_YAML_DEPTH", "MAX_YAML_VALUES", "Document", "describe_value", "parse_yaml"]
 
 MAX_FILE_BYTES = 1_000_000
-MAX_YAML_VALUES = 50_000  # a story has a few hundred; more means an alias bomb or a mistake
-MAX_YAML_DEPTH = 32
 
-Path_ = tuple[str | int, ...]
-_STR_TAG = "tag:yaml.org,2002:str"
 _FM_HANDLER = YAMLHandler()
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
-
-
-@dataclass
-class Document:
-    """One input file after parsing: `data` holds plain values (None when unreadable)."""
-
-    path: str
-    data: Any = None
-    body: str = ""
-    body_line: int = 1
-    key_marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
-    value_marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
-    # Source text of unquoted scalars that YAML turned into something other than a string.
-    coerced: dict[Path_, str] = field(default_factory=dict)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-
-    def where(self, path: Path_, *, value: bool = False) -> tuple[int, int]:
-        """Return (line, col) of the key at `path` (or its value), falling back to the nearest ancestor."""
-        marks = (self.value_marks, self.key_marks) if value else (self.key_marks, self.value_marks)
-        while True:
-            for table in marks:
-                if path in table:
-                    return table[path]
-            if not path:
-                return (1, 1)
-            path = path[:-1]
-
-    def problem(self, path: Path_, code: str, message: str, *, value: bool = False, severity: str = "error") -> Diagnostic:
-        """Return a diagnostic located at the key (or value) at `path`."""
-        line, col = self.where(path, value=value)
-        return Diagnostic(self.path, line, col, code, severity, message)  # type: ignore[arg-type]
-
-    def get(self, path: Path_, default: Any = None) -> Any:
-        """Return the value at `path`, or `default` when any step is missing or of the wrong type."""
-        value = self.data
-        for step in path:
-            if isinstance(step, int):
-                if not isinstance(value, list) or step >= len(value):
-                    return default
-            elif not isinstance(value, dict) or step not in value:
-                return default
-            value = value[step]
-        return value
-
-
-class _TooComplex(Exception):
-    def __init__(self, node: Node, reason: str) -> None:
-        super().__init__(reason)
-        self.node = node
-        self.reason = reason
-
-
-class _Builder:
-    """Turns a composed YAML node tree into plain values, recording positions and pitfalls."""
-
-    def __init__(self, doc: Document, line_offset: int) -> None:
-        self.doc = doc
-        self.offset = line_offset
-        self.count = 0
-        self.constructor = SafeConstructor()
-
-    def mark(self, node: Node) -> tuple[int, int]:
-        return (node.start_mark.line + 1 + self.offset, node.start_mark.column + 1)
-
-    def build(self, node: Node, path: Path_, depth: int) -> Any:
-        self.count += 1
-        if self.count > MAX_YAML_VALUES:
-            raise _TooComplex(node, f"the YAML expands to more than {MAX_YAML_VALUES} values")
-        if depth > MAX_YAML_DEPTH:
-            raise _TooComplex(node, f"the YAML is nested more than {MAX_YAML_DEPTH} levels deep")
-        self.doc.value_marks.setdefault(path, self.mark(node))
-        if isinstance(node, ScalarNode):
-            return self.scalar(node, path)
-        if isinstance(node, SequenceNode):
-            return [self.build(child, (*path, i), depth + 1) for i, child in enumerate(node.value)]
-        assert isinstance(node, MappingNode)
-        result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            key = self.key(key_node, path)
-            if key is None:
-                continue
-            if key in result:
-                first = self.doc.key_marks[(*path, key)]
-                line, col = self.mark(key_node)
-                self.doc.diagnostics.append(
-                    Diagnostic(
-                        self.doc.path,
-                        line,
-                        col,
-                        "R004",
-                        "error",
-                        f"duplicate key '{key}' (first at line {first[0]}); YAML keeps only the last "
-                        "value, silently: remove or merge one of them",
-                    )
-                )
-                continue
-            self.doc.key_marks[(*path, key)] = self.mark(key_node)
-            result[key] = self.build(value_node, (*path, key), depth + 1)
-        return result
-
-    def key(self, node: Node, path: Path_) -> str | None:
-        line, col = self.mark(node)
-        if not isinstance(node, ScalarNode):
-            self.doc.diagnostics.append(
-                Diagnostic(self.doc.path, line, col, "R103", "error", "a key must be a plain name, not a list or mapping")
-            )
-            return None
-        if node.tag != _STR_TAG and not node.style and node.value:
-            value = self.scalar(node, ())
-            self.doc.diagnostics.append(
-                Diagnostic(
-                    self.doc.path,
-                    line,
-                    col,
-                    "R104",
-                    "error",
-                    f'key {node.value} is read by YAML as {describe_value(value)}; put it in quotes: "{node.value}"',
-                )
-            )
-        return str(node.value)
-
-    def scalar(self, node: ScalarNode, path: Path_) -> Any:
-        if node.tag == _STR_TAG:
-            return node.value
-        try:
-            value = self.constructor.construct_object(node, deep=True)
-        except (ConstructorError, ValueError, OverflowError) as exc:
-            line, col = self.mark(node)
-            problem = getattr(exc, "problem", None) or str(exc)
-            self.doc.diagnostics.append(
-                Diagnostic(self.doc.path, line, col, "R003", "error", f"YAML value cannot be read: {problem}; write it as a quoted string")
-            )
-            return node.value
-        if not node.style:  # plain scalar: None from PyYAML, '' from libyaml
-            self.doc.coerced[path] = node.value
-        return value
-
-
-def describe_value(value: Any) -> str:
-    """Return how a YAML value reads to a person, e.g. 'the number 2023.1'."""
-    if value is None:
-        return "null (no value)"
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, (int, float)):
-        return f"the number {value!r}"
-    return f"a {type(value).__name__} ({value})"
 
 
 def _read_text(raw: bytes, rel: str, doc: Document) -> str | None:
@@ -221,45 +64,6 @@ def _read_text(raw: bytes, rel: str, doc: Document) -> str | None:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def parse_yaml(text: str, doc: Document, line_offset: int = 0) -> None:
-    """Compose `text` and fill `doc.data` and its marks; problems become diagnostics on `doc`."""
-    try:
-        node = yaml.compose(text, Loader=_YamlLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = (mark.line + 1 + line_offset) if mark else 1 + line_offset
-        col = (mark.column + 1) if mark else 1
-        problem = exc.problem or exc.context or "invalid YAML"
-        doc.diagnostics.append(
-            Diagnostic(
-                doc.path,
-                line,
-                col,
-                "R003",
-                "error",
-                f"YAML syntax error: {problem}; fix the YAML (quote values that contain ': ' or start with a special character)",
-            )
-        )
-        return
-    except (yaml.YAMLError, RecursionError) as exc:
-        doc.diagnostics.append(Diagnostic(doc.path, 1 + line_offset, 1, "R003", "error", f"YAML cannot be read: {exc}"))
-        return
-    if node is None:
-        doc.data = {}
-        return
-    builder = _Builder(doc, line_offset)
-    try:
-        doc.data = builder.build(node, (), 0)
-    except _TooComplex as exc:
-        line, col = builder.mark(exc.node)
-        doc.data = None
-        doc.diagnostics.append(
-            Diagnostic(
-                doc.path, line, col, "R006", "error", f"{exc.reason}; write plain keys and values without anchors (&) and aliases (*)"
-            )
-        )
-
-
 def read_document(path: Path, rel: str, *, front_matter: bool) -> Document:
     """Read one file; for stories split YAML front-matter from the Markdown body."""
     doc = Document(path=rel)
@@ -271,6 +75,7 @@ def read_document(path: Path, rel: str, *, front_matter: bool) -> Document:
     text = _read_text(raw, rel, doc)
     if text is None:
         return doc
+    doc.last_line = max(text.count("\n") + (0 if text.endswith("\n") else 1), 1)
     if not front_matter:
         parse_yaml(text, doc)
         return doc
@@ -466,13 +271,6 @@ def _item(project: str, release: str, entry: dict[str, Any], planned: bool) -> P
         _str(entry.get("description")),
         _opt_str(entry.get("url")),
     )
-
-
-def iter_input_files(directory: Path, suffixes: tuple[str, ...]) -> list[tuple[Path, bool]]:
-    """Return every visible entry of `directory`, sorted, each with whether it has an expected suffix."""
-    if not directory.is_dir():
-        return []
-    return [(path, path.is_file() and path.suffix in suffixes) for path in sorted(directory.iterdir()) if not path.name.startswith(".")]
 
 
 class DocumentCache:

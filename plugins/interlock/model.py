@@ -44,9 +44,10 @@ class Settings:
 
     def relpath(self, path: Path) -> str:
         """Return `path` relative to the repository root, in POSIX form, for messages and links."""
+        # The folder is resolved, the name is not: a link is named as itself, never as its target.
         try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
+            return (path.parent.resolve() / path.name).relative_to(self.root.resolve()).as_posix()
+        except (ValueError, OSError, RuntimeError):
             return path.as_posix()
 
 

@@ -23,7 +23,8 @@ from .generate import ASSET_DIR, ASSETS, DocsTree, generate_tree
 from .history import HistoryCache
 from .linking import build_roadmap
 from .loader import DocumentCache
-from .schema import SettingsError, load_settings
+from .report.text import format_text
+from .rules import SettingsError, load_settings
 from .urls import Urls
 
 log = get_plugin_logger(__name__)
@@ -84,9 +85,18 @@ class InterlockPlugin(BasePlugin[InterlockConfig]):
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
-        roadmap = build_roadmap(self.settings, self.cache)
+        roadmap = build_roadmap(self.settings, self.cache, bodies=self.bodies)
+        # Errors are MkDocs warnings (a strict build fails on them); the checker's warnings are advice.
         for diagnostic in roadmap.diagnostics:
-            log.warning(diagnostic.format())
+            (log.warning if diagnostic.severity == "error" else log.info)(format_text(diagnostic))
+        if config.strict and roadmap.errors:
+            # MkDocs counts warnings only at the levels it shows, so `-q --strict` would pass: fail here.
+            errors = [format_text(d) for d in roadmap.diagnostics if d.severity == "error"]
+            more = f"\n... and {len(errors) - 20} more" if len(errors) > 20 else ""
+            raise PluginError(
+                f"interlock: {roadmap.errors} error{'s' if roadmap.errors != 1 else ''} in the stories or priority lists "
+                "(strict build); run `interlock check`:\n" + "\n".join(errors[:20]) + more
+            )
         history = None
         if self.config.history:
             history = self.histories.get(self.settings.root, self.settings.stories_dir)

@@ -1,42 +1,31 @@
-"""New stories: a file name, a free ref and a draft that passes the checker as written."""
+"""New stories: a file name, a free ref and a draft that passes the checker as written, with
+placeholders the checker recognises (a warning in a draft, an error once the story is proposed)."""
 
 from __future__ import annotations
 
-import itertools
 import re
-import string
-from collections.abc import Iterable
+import unicodedata
 
 import yaml
 
-from .schema import REQUIRED_SECTIONS
+from .rules import REQUIRED_SECTIONS, propose_ref
+from .rules.placeholders import SECTION_HINTS, USE_CASE_EXAMPLE
 
-HINTS = {
-    "Problem description": "What goes wrong for users or operators today, and how often?",
-    "Opportunity": "Why solving it matters: who gains, what it unlocks, what it costs not to.",
-    "Usage scenarios": "A concrete story of someone using the result, start to finish.",
-    "Acceptance criteria": "- Replace with a testable criterion that names the use cases it covers ({ref}001).",
-}
+__all__ = ["AUTHOR_PATTERN", "propose_ref", "slugify", "story_text"]
+
+# The story schema's pattern for an author: 'Name' or 'Name <email>'.
+AUTHOR_PATTERN = re.compile(r"^[^<>\s][^<>]*?( <[^<>@\s]+@[^<>\s]+>)?$")
 
 
 def slugify(title: str) -> str:
-    """Return the story id for a title: lowercase words joined by hyphens."""
-    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "story"
+    """Return the story id for a title: accents dropped ('Découverte' -> 'decouverte'), words joined by hyphens."""
+    # Decomposition, not a transliteration library: the same title gives the same id on every machine.
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
 
 
-def propose_ref(title: str, taken: Iterable[str]) -> str:
-    """Return a free three-letter ref, from the title's initials when possible."""
-    used = set(taken)
-    letters = [c for c in title.upper() if c in string.ascii_uppercase]
-    initials = [w[0] for w in re.findall(r"[A-Za-z]+", title.upper())]
-    candidates = ["".join(initials[:3]) + "".join(letters)[: 3 - len(initials[:3])]] if letters else []
-    candidates += ["".join(c) for c in itertools.combinations(letters, 3)][:200]
-    candidates += ["".join(c) for c in itertools.product(string.ascii_uppercase, repeat=3)]
-    return next(c for c in candidates if len(c) == 3 and c not in used)
-
-
-def story_text(title: str, ref: str, projects: list[str], author: str) -> str:
-    """Return the Markdown of a new draft story with every section and a hint in each."""
+def story_text(title: str, ref: str, projects: list[str], author: str, criteria: dict[str, str] | None = None) -> str:
+    """Return the Markdown of a new draft story with every section and a placeholder in each."""
     front = yaml.safe_dump(
         {
             "title": title,
@@ -51,7 +40,6 @@ def story_text(title: str, ref: str, projects: list[str], author: str) -> str:
     )
     body = []
     for section in REQUIRED_SECTIONS:
-        use_case = f"- {ref}001 As a cloud operator, I want ..., so that ..."
-        text = use_case if section == "Use cases" else HINTS[section].format(ref=ref)
+        text = USE_CASE_EXAMPLE.format(ref=ref) if section == "Use cases" else SECTION_HINTS[section].format(ref=ref)
         body.append(f"## {section}\n{text}\n")
     return f"---\n{front}---\n\n" + "\n".join(body)

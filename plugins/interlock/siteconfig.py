@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.nodes import Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 PLUGIN = "interlock"
 
@@ -100,9 +100,33 @@ def read_site_options(config_file: Path) -> tuple[dict[str, Any], Path]:
             if options is None:
                 return {}, config_file.parent
             if not isinstance(options, dict):
-                raise ValueError(f"{config_file}: the '{PLUGIN}' plugin's options must be a mapping (key: value lines), not {options!r}")
+                line = _line_of_plugin(config_file.read_text("utf-8"))
+                raise ValueError(
+                    f"{config_file}:{line}: the '{PLUGIN}' plugin's options must be a mapping (key: value lines), not {options!r}"
+                )
             return dict(options), config_file.parent
     raise ValueError(f"{config_file}: no '{PLUGIN}' entry under 'plugins'")
+
+
+def _line_of_plugin(text: str) -> int:
+    """Return the line of the interlock plugin's entry in mkdocs.yml text (1 when it cannot be found)."""
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError:  # pragma: no cover - the text was read once already
+        return 1
+    if not isinstance(root, MappingNode):
+        return 1
+    for key, value in root.value:
+        if isinstance(key, ScalarNode) and key.value == "plugins":
+            entries = value.value if isinstance(value, (SequenceNode, MappingNode)) else []
+            for entry in entries:
+                pairs = entry.value if isinstance(entry, MappingNode) else [entry] if isinstance(entry, tuple) else []
+                for pair in pairs:
+                    if isinstance(pair, tuple) and isinstance(pair[0], ScalarNode) and pair[0].value == PLUGIN:
+                        return int(pair[1].start_mark.line) + 1
+                if isinstance(entry, tuple) and isinstance(entry[0], ScalarNode) and entry[0].value == PLUGIN:
+                    return int(entry[1].start_mark.line) + 1
+    return 1
 
 
 def without_plugin(config: dict[str, Any]) -> dict[str, Any]:

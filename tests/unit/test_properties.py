@@ -17,7 +17,7 @@ from conftest import FIXTURES
 from interlock.export import export_model
 from interlock.linking import build_roadmap
 from interlock.render import Renderer
-from interlock.schema import load_settings
+from interlock.rules import load_settings
 from interlock.siteconfig import read_site_options
 from interlock.urls import Urls
 

@@ -1,0 +1,90 @@
+"""Rules of the input folders themselves: which entries are inputs, and the names, links and stray
+files that are refused. Nothing in a folder is skipped silently: it is read, or it is reported."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..model import Diagnostic, Settings
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# File names whose pages would take the place of a page the site generates.
+RESERVED_IDS = frozenset({"index"})
+
+
+@dataclass
+class Inputs:
+    """The files of one input folder that are read, and the problems of the rest."""
+
+    files: list[Path] = field(default_factory=list)
+    folders: list[Path] = field(default_factory=list)  # beside stories: attachment folders
+    problems: list[Diagnostic] = field(default_factory=list)
+    entries: int = 0
+
+
+def _fixed(stem: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "my-story"
+
+
+def _link_problem(path: Path, root: Path) -> str | None:
+    """Return why a symbolic link may not be read, or None when it points inside the repository."""
+    try:
+        target = path.resolve(strict=True)
+    except RuntimeError:  # pragma: no cover - Python < 3.13 raises this for loops
+        return "is a symbolic link loop"
+    except OSError as exc:
+        return "is a symbolic link loop" if exc.errno == 40 else "is a symbolic link to nothing"
+    if not target.is_relative_to(root.resolve()):
+        return "is a symbolic link out of the repository"
+    return None
+
+
+def list_inputs(directory: Path, suffixes: tuple[str, ...], settings: Settings, *, kind: str, story_ids: set[str] | None = None) -> Inputs:
+    """Return the entries of an input folder: inputs to read, attachment folders, and problems of the rest."""
+    found = Inputs()
+    what = "stories (files ending in .md)" if kind == "story" else "priority lists (files ending in .yaml)"
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError:
+        return found
+    stems = {Path(e.name).stem for e in entries if Path(e.name).suffix in suffixes}
+    for entry in entries:
+        path = Path(entry.path)
+        rel = settings.relpath(path)
+        found.entries += 1
+
+        def problem(code: str, message: str, rel: str = rel) -> None:
+            found.problems.append(Diagnostic(rel, 1, 1, code, "error", message))
+
+        if entry.is_symlink() and (why := _link_problem(path, settings.root)):
+            problem("R010", f"'{entry.name}' {why}; it is not read: replace it with the file itself")
+            continue
+        stem, suffix = path.stem, path.suffix
+        if entry.name.startswith("."):
+            problem("R008", f"hidden file '{entry.name}' is not read; remove it (only {what} belong here)")
+        elif entry.is_dir():
+            if kind == "story" and entry.name in stems:
+                found.folders.append(path)  # a story's own files: images, diagrams
+            else:
+                problem(
+                    "R008",
+                    f"folder '{entry.name}' is not read; only {what}"
+                    + (" and folders named after a story" if kind == "story" else "")
+                    + " belong here",
+                )
+        elif not entry.is_file() or suffix not in suffixes:
+            problem("R008", f"not one of the {what}: move it out of the folder")
+        elif stem in RESERVED_IDS:
+            listing = "the list of all stories" if kind == "story" else "the list of all projects"
+            problem("R011", f"'{entry.name}' would take the place of {listing}; rename the file after its {kind}")
+        elif not ID_PATTERN.match(stem):
+            problem(
+                "R007",
+                f"file name '{stem}' is not a valid {kind} id; rename it to '{_fixed(stem)}{suffix}' (lowercase letters, digits, hyphens)",
+            )
+        else:
+            found.files.append(path)
+    return found

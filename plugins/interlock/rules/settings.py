@@ -1,0 +1,109 @@
+"""The site configuration's interlock options -> validated Settings, every problem listed at once.
+The configuration on the default branch is trusted, a branch's own is not: input folders must stay
+inside the site's folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ..model import Settings
+from ..urls import release_slug
+from ..yamldoc import describe_value
+from .suggest import suggest
+
+# Release names whose URL would take the place of a generated listing.
+_RESERVED_RELEASE_SLUGS = {"index", "projects"}
+
+
+class SettingsError(Exception):
+    """The site configuration is unusable; `problems` lists every reason."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def inside(root: Path, value: str) -> Path | None:
+    """Return root/value when it stays inside `root` (also after following links), else None."""
+    if not value or Path(value).is_absolute() or value.startswith(("~", "\\")):
+        return None
+    joined = Path(os.path.normpath(root / value))
+    base = Path(os.path.normpath(root))
+    if joined != base and base not in joined.parents:
+        return None
+    if joined.exists() and not joined.resolve().is_relative_to(base.resolve()):
+        return None
+    return joined
+
+
+def load_settings(options: dict[str, Any], root: Path, *, folders_must_exist: bool = True) -> Settings:
+    """Return validated Settings from the plugin options, or raise SettingsError listing every problem."""
+    problems: list[str] = []
+
+    def strings(key: str) -> list[str]:
+        value = options.get(key) or []
+        if not isinstance(value, list):
+            problems.append(f"'{key}' must be a list of names")
+            return []
+        result = []
+        for item in value:
+            if isinstance(item, str) and item:
+                result.append(item)
+            else:
+                problems.append(f"'{key}': {item!r} is {describe_value(item)}; put it in quotes: \"{item}\"")
+        for dup in sorted({v for v in result if result.count(v) > 1}):
+            problems.append(f"'{key}': '{dup}' is listed twice")
+        return result
+
+    releases = strings("releases")
+    slugs: dict[str, str] = {}
+    for release in releases:
+        slug = release_slug(release)
+        if slug in _RESERVED_RELEASE_SLUGS:
+            problems.append(f"'releases': '{release}' would take the address of a generated page; rename it")
+        elif slug in slugs and slugs[slug] != release:
+            problems.append(f"'releases': '{release}' and '{slugs[slug]}' would share the address releases/{slug}/; rename one")
+        slugs.setdefault(slug, release)
+    personas = strings("personas")
+    current = options.get("current_release")
+    if current is not None and not isinstance(current, str):
+        problems.append(f"'current_release': {current!r} is {describe_value(current)}; put it in quotes: \"{current}\"")
+        current = None
+    if current is None and releases:
+        current = releases[-1]
+    elif current is not None and current not in releases:
+        problems.append(f"'current_release': '{current}' is not in 'releases'{suggest(current, releases)}")
+    raw_criteria = options.get("criteria") or {}
+    criteria: dict[str, int] = {}
+    if not isinstance(raw_criteria, dict) or not raw_criteria:
+        problems.append("'criteria' must map each ranking criterion to a positive integer weight, e.g. {user_impact: 3}")
+    else:
+        for name, weight in raw_criteria.items():
+            if isinstance(weight, int) and not isinstance(weight, bool) and weight > 0:
+                criteria[str(name)] = weight
+            else:
+                problems.append(f"'criteria': the weight of '{name}' must be a positive integer, not {weight!r}")
+    dirs: dict[str, Path] = {}
+    for key, default in (("stories_dir", "stories"), ("priorities_dir", "priorities")):
+        value = options.get(key) or default
+        if not isinstance(value, str):
+            problems.append(f"'{key}' must be a folder name")
+            value = default
+        folder = inside(root, value)
+        if folder is None:
+            problems.append(f"'{key}': '{value}' is outside the site's folder; input folders must be inside it")
+            folder = root / default
+        elif folders_must_exist and not folder.is_dir():
+            problems.append(f"'{key}': the folder '{value}' does not exist; create it or fix the name")
+        dirs[key] = folder
+    templates = options.get("templates_dir")
+    templates_dir = None
+    if templates is not None:
+        templates_dir = inside(root, templates) if isinstance(templates, str) else None
+        if templates_dir is None:
+            problems.append("'templates_dir' must be a folder inside the site's folder")
+    if problems:
+        raise SettingsError(problems)
+    return Settings(root, dirs["stories_dir"], dirs["priorities_dir"], releases, current, personas, criteria, templates_dir)

@@ -1,0 +1,37 @@
+"""'Did you mean' for unknown names: the nearest candidate by edit similarity, bounded in time.
+
+rapidfuzz compares in C++ (2,000 unknown ids against 15,000 names take about two seconds where
+difflib takes minutes) and is imported only when a name is unknown, so a clean check never pays for it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+CUTOFF = 70  # percent similarity: below it a suggestion misleads more than it helps
+
+
+def nearest(name: str, candidates: Iterable[str]) -> str | None:
+    """Return the candidate most similar to `name` (ties: the first), or None below the cutoff."""
+    choices = [c for c in candidates if c != name]
+    if not choices or not name:
+        return None
+    from rapidfuzz import fuzz, process
+
+    found = process.extract(name, choices, scorer=fuzz.ratio, score_cutoff=CUTOFF, limit=8)
+    if not found:
+        return None
+    best = max(score for _, score, _ in found)
+    # Ties go to the greatest name, as difflib breaks them: the newest of two releases, say.
+    return str(max(choice for choice, score, _ in found if score == best))
+
+
+def suggest(name: str, candidates: Iterable[str]) -> str:
+    """Return " (did you mean 'x'?)" for the nearest candidate, or ''."""
+    match = nearest(name, candidates)
+    return f" (did you mean '{match}'?)" if match else ""
+
+
+def names(values: Iterable[str]) -> str:
+    """Return values as a comma-separated list for a message."""
+    listed = list(values)
+    return ", ".join(listed) if listed else "(none configured)"
