@@ -21,7 +21,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 def copy_site(src: Path, dest: Path) -> Path:
     """Copy a site (mkdocs.yml, inputs, hand-written pages) into `dest` and return it."""
-    for name in ("mkdocs.yml", "stories", "priorities", "site_src", "docs"):
+    for name in ("mkdocs.yml", "stories", "priorities", "weighing", "site_src", "docs"):
         if (src / name).is_dir():
             shutil.copytree(src / name, dest / name)
         elif (src / name).is_file():

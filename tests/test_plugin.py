@@ -70,11 +70,14 @@ def test_project_page_lists_exactly_the_stories_that_name_it(demo_site: Path) ->
 def test_story_page_header_and_edit_link(minimal_site: Path) -> None:
     page = article(minimal_site, "stories/planned")
     facts = page.find("table", class_="rm-facts").get_text(" ", strip=True)
-    assert "accepted" in facts and "PLA" in facts and "100.0" in facts and "rank 1 of 4" in facts
+    # Two of the four stories are scored: the rank counts the ranked ones.
+    assert "accepted" in facts and "PLA" in facts and "100.0" in facts and "rank 1 of 2 ; self-scored" in facts
     row = page.find("table", class_="rm-projects").find("tbody").find("tr")
     cells = [td.get_text(" ", strip=True) for td in row.find_all("td")]
-    assert cells[0] == "Alpha service" and cells[1].startswith("planned Rolling upgrades") and cells[3] == "Ann Lee"
-    assert "50%" in cells[4]  # one complete of two live items; the abandoned one does not count
+    assert cells[0] == "Alpha service" and cells[1].startswith("planned Rolling upgrades") and cells[2] == "no answer yet"
+    assert cells[4] == "Ann Lee" and "50%" in cells[5]  # one complete of two live items; the abandoned one does not count
+    score = [[c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])] for tr in page.select("table.rm-score tbody tr")]
+    assert score == [["impact", "5.0", "× 3", "75.0"], ["reach", "5.0", "× 1", "25.0"], ["Total", "", "", "100.0 of 100"]]
     assert page.find("a", href="../../stories/unplanned/") is not None  # related, made symmetric
     edit = soup(minimal_site, "stories/planned").find("a", title="Edit this page")
     assert edit["href"] == "https://git.example.org/acme/roadmap/edit/main/stories/planned.md"
@@ -113,7 +116,7 @@ def test_home_summary_sits_under_the_hand_written_title(minimal_site: Path) -> N
 
 def test_json_export(minimal_site: Path) -> None:
     model = json.loads((minimal_site / "roadmap.json").read_text("utf-8"))
-    assert model["schema_version"] == 1 and model["releases"] == ["2025.1", "2025.2"]
+    assert model["schema_version"] == 2 and model["releases"] == ["2025.1", "2025.2"]
     planned = next(s for s in model["stories"] if s["id"] == "planned")
     assert planned["score"] == 100.0 and planned["rank"] == 1 and planned["page"] == "stories/planned/"
     assert planned["related"] == ["unplanned"] and planned["completion"] == 0.5
@@ -121,6 +124,9 @@ def test_json_export(minimal_site: Path) -> None:
         "project": "alpha",
         "gap": "Alpha lacks upgrades.",
         "alignment": "planned",
+        "answer": "none",
+        "declined_because": None,
+        "served_by": [],
         "priorities": [{"id": "upgrades", "release": "2025.1", "planned": True}],
         "liaison": "Ann Lee",
         "needs_liaison": False,
@@ -129,7 +135,9 @@ def test_json_export(minimal_site: Path) -> None:
     }
     alpha = next(p for p in model["projects"] if p["id"] == "alpha")
     assert alpha["releases"]["2025.1"]["priorities"][0]["stories"] == ["planned"]
-    assert alpha["counts"] == {"planned": 1, "unplanned": 1, "gap": 1, "needs_liaison": 1}
+    assert alpha["counts"] == {"planned": 1, "unplanned": 1, "gap": 1, "declined": 0, "needs_liaison": 1}
+    assert planned["scored_by"] == "self" and [c["points"] for c in planned["contributions"]] == [75.0, 25.0]
+    assert next(s for s in model["stories"] if s["id"] == "draft")["scored_by"] == "unscored"
 
 
 def test_search_index_holds_story_text(minimal_site: Path) -> None:

@@ -224,12 +224,25 @@ class _Auditor(HTMLParser):
             self.findings.append(Finding("host", f"{what} from {host}", url))
 
 
+# Raw HTML that a browser (and the sanitiser) reads as a declaration, a processing instruction or a
+# comment that never ends: the text after it disappears from the page.
+_SWALLOWING = [
+    (re.compile(r"<!\["), "'<![' (an HTML declaration)", "<!["),
+    (re.compile(r"<\?"), "'<?' (a processing instruction)", "<?"),
+    (re.compile(r"<!--(?![\s\S]*?-->)"), "'<!--' never closed by '-->'", "<!--"),
+]
+
+
 def audit(converted: str) -> list[Finding]:
     """Return the findings of converted (not yet sanitised) HTML, in document order."""
+    findings = [Finding("dropped", what, needle) for pattern, what, needle in _SWALLOWING for _ in pattern.finditer(converted)]
     auditor = _Auditor()
-    auditor.feed(converted)
-    auditor.close()
-    return auditor.findings
+    try:
+        auditor.feed(converted)
+        auditor.close()
+    except (AssertionError, ValueError):  # the standard parser gives up on some declarations: reported above
+        pass
+    return findings + auditor.findings
 
 
 _URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')

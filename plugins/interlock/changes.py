@@ -30,13 +30,15 @@ class StoryMove:
 class ScoreMove:
     story: str
     title: str
-    score_before: float
-    score_after: float
-    rank_before: int
-    rank_after: int
+    score_before: float | None  # None: not ranked (unscored or superseded)
+    score_after: float | None
+    rank_before: int | None
+    rank_after: int | None
 
     @property
     def rank_delta(self) -> int:
+        if self.rank_before is None or self.rank_after is None:
+            return 0
         return abs(self.rank_after - self.rank_before)
 
 
@@ -164,7 +166,8 @@ def compare_roadmaps(before: Roadmap, after: Roadmap, renames: dict[str, str], b
     changes.added = sorted((sid, s.title) for sid, s in new.items() if sid not in same.values())
     changes.removed = sorted((sid, s.title) for sid, s in old.items() if sid not in same)
 
-    for old_id, new_id in sorted(same.items(), key=lambda pair: after.ranks[pair[1]]):
+    order = {story.id: i for i, story in enumerate(after.ranked)}
+    for old_id, new_id in sorted(same.items(), key=lambda pair: order[pair[1]]):
         a, b = old[old_id], new[new_id]
         if a.status != b.status:
             changes.statuses.append(StoryMove(new_id, b.title, a.status, b.status))
@@ -271,7 +274,9 @@ def _codeblock(lines: list[str], info: str = "text") -> _Escaped:
 
 
 def _num(value: object) -> _Escaped:
-    """Return a number as text; anything else is a mistake in the template."""
+    """Return a number as text ('–' for a story that is not ranked); anything else is a mistake in the template."""
+    if value is None:
+        return _Escaped("–")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"not a number: {value!r}")
     return _Escaped(str(value))

@@ -12,7 +12,7 @@ from .linking import Roadmap, alignment_counts
 from .model import Story
 from .urls import Urls
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: teams' answers, tiers, group weighing and backing, dependencies, unscored stories
 
 
 def export_history(history: History | None, story: Story) -> dict[str, Any] | None:
@@ -53,6 +53,9 @@ def export_model(roadmap: Roadmap, urls: Urls, history: History | None = None) -
                                 "owners": i.owners,
                                 "description": i.description,
                                 "url": i.url,
+                                "tier": i.tier,
+                                "order": i.order,
+                                "serves": i.stories,
                                 "stories": [s.id for s in roadmap.by_item.get((project.id, release, i.id), [])],
                             }
                             for i in getattr(plan, kind)
@@ -61,11 +64,14 @@ def export_model(roadmap: Roadmap, urls: Urls, history: History | None = None) -
                     }
                     for release, plan in project.releases.items()
                 },
+                "has_list": project.has_list(),
+                "declined": [{"story": d.story, "reason": d.reason, "release": d.release} for d in project.declined],
                 "counts": dict(counts),
             }
         )
     stories = []
     for story in roadmap.ranked:
+        info = roadmap.score_info[story.id]
         stories.append(
             {
                 "id": story.id,
@@ -79,16 +85,31 @@ def export_model(roadmap: Roadmap, urls: Urls, history: History | None = None) -
                 "weights": story.weights,
                 "score": roadmap.scores[story.id],
                 "rank": roadmap.ranks[story.id],
+                "scored_by": info.source,
+                "organisations": info.organisations,
+                "spread": list(info.spread) if info.spread else None,
+                "contributions": [
+                    {"criterion": c.criterion, "value": c.value, "weight": c.weight, "points": c.points, "low": c.low, "high": c.high}
+                    for c in info.contributions
+                ],
+                "backing": [{"organisation": w.name, "people": b.people, "note": b.note} for w, b in roadmap.backing[story.id]],
                 "completion": roadmap.completion(story.id),
                 "page": urls.page("story", story.id),
                 "source": story.path,
                 "related": [s.id for s in roadmap.related[story.id]],
+                "depends_on": [sid for sid in story.depends_on if sid in roadmap.stories],
+                "needed_by": [s.id for s in roadmap.dependents[story.id]],
+                "supersedes": [sid for sid in story.supersedes if sid in roadmap.stories],
+                "superseded_by": [s.id for s in roadmap.superseded_by[story.id]],
                 "history": export_history(history, story),
                 "projects": [
                     {
                         "project": a.project.id,
                         "gap": story.projects[a.project.id].gap,
                         "alignment": a.kind,
+                        "answer": a.answer,
+                        "declined_because": a.declined.reason if a.declined else None,
+                        "served_by": [{"id": i.id, "release": i.release} for i in a.served_by],
                         "priorities": [{"id": i.id, "release": i.release, "planned": i.planned} for i in a.items],
                         "liaison": a.liaison.name if a.liaison else None,
                         "needs_liaison": a.needs_liaison,
@@ -104,8 +125,14 @@ def export_model(roadmap: Roadmap, urls: Urls, history: History | None = None) -
         "releases": settings.releases,
         "current_release": settings.current_release,
         "personas": settings.personas,
-        "criteria": settings.criteria,
-        "score_formula": "100 * sum(weight_c * value_c) / (5 * sum(weight_c))",
+        "criteria": {
+            c.name: {"weight": c.weight, "question": c.question, "low": c.low, "high": c.high} for c in settings.criteria.values()
+        },
+        "score_formula": "100 * sum(weight_c * value_c) / (5 * sum(weight_c)); value_c is the median of the organisations' scores where the story was weighed, its own score otherwise",
+        "weighings": [
+            {"organisation": w.organisation, "name": w.name, "release": w.release, "source": w.path, "stories": sorted(w.scores)}
+            for w in roadmap.weighings
+        ],
         "projects": projects,
         "stories": stories,
     }
@@ -120,12 +147,15 @@ CSV_COLUMNS = (
     "rank",
     "target_release",
     "project",
+    "scored_by",
     "alignment",
+    "answer",
     "priorities",
     "liaison",
     "needs_liaison",
     "completion",
     "gap",
+    "people_offered",
     "page",
 )
 
@@ -159,16 +189,19 @@ def export_rows(model: dict[str, Any]) -> list[dict[str, Any]]:
                 "title": story["title"],
                 "status": story["status"],
                 "ref": story["ref"],
-                "score": story["score"],
-                "rank": story["rank"],
+                "score": "" if story["score"] is None else story["score"],
+                "rank": "" if story["rank"] is None else story["rank"],
                 "target_release": story["target_release"] or "",
                 "project": entry["project"],
+                "scored_by": story.get("scored_by", ""),
                 "alignment": entry["alignment"],
+                "answer": f"declined: {entry['declined_because']}" if entry.get("declined_because") else entry.get("answer", ""),
                 "priorities": " ".join(f"{p['release']}/{p['id']}" for p in entry["priorities"]),
                 "liaison": entry["liaison"] or "",
                 "needs_liaison": entry["needs_liaison"],
                 "completion": "" if entry["completion"] is None else round(entry["completion"], 3),
                 "gap": entry["gap"],
+                "people_offered": sum(b["people"].get(entry["project"], 0) for b in story.get("backing", [])),
                 "page": story["page"],
             }
             rows.append({column: neutralise_cell(value) for column, value in row.items()})

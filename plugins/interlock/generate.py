@@ -126,7 +126,8 @@ def generate_tree(
     page(urls.src("stories"), "Stories", renderer.stories_index(), searchable=False)
     page(urls.src("projects"), "Projects", renderer.projects_index(), searchable=False)
     page(urls.src("releases"), "Releases", renderer.releases_index(), searchable=False)
-    page(urls.src("ranking"), "Ranking", renderer.ranking_page(), searchable=False)
+    if roadmap.settings.ranking:  # criteria: {} turns ranking off, and the page with it
+        page(urls.src("ranking"), "Ranking", renderer.ranking_page(), searchable=False)
     for story in roadmap.stories.values():
         page(urls.src("story", story.id), story.title, renderer.story_page(story), source=story.path)
     for project in roadmap.projects.values():

@@ -1,6 +1,7 @@
-"""Cross-linking and ranking: loads every input through the rule set, then relates stories to
-priority lists (alignment, liaisons), to each other (symmetric `related`) and ranks them.
-Every step is linear in stories x projects-per-story."""
+"""Cross-linking: loads every input through the rule set, then relates stories to the teams' lists
+and answers (alignment from both directions, liaisons), to each other (related, dependencies,
+supersession, both ways) and to the group weighing (scores, backing). Every step is linear in
+stories x projects-per-story."""
 
 from __future__ import annotations
 
@@ -9,9 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .body import BodyRenderer
-from .loader import Document, DocumentCache, build_project, build_story
-from .model import STATUSES, Diagnostic, Liaison, PriorityItem, Project, Settings, Story
+from .loader import Document, DocumentCache, build_project, build_story, build_weighing
+from .model import ALIGNMENTS, STATUSES, Backing, Decline, Diagnostic, Liaison, PriorityItem, Project, Settings, Story, Weighing
+from .ranking import Score, backing_of, rank_stories, score_stories
 from .rules import iter_corpus_problems, iter_priority_problems, iter_story_problems, list_inputs
+from .rules.files import list_weighing_inputs
+from .rules.references import iter_answer_problems
+from .rules.weighing import iter_weighing_problems
 
 SHARED_STORIES_PER_PROJECT = 5
 
@@ -22,15 +27,22 @@ class Alignment:
 
     story: Story
     project: Project
-    kind: str  # planned | unplanned | gap
+    kind: str  # planned | unplanned | gap | declined
     items: list[PriorityItem]
     liaison: Liaison | None
     complete: int
     tracked: int  # tracking items that are not abandoned
+    served_by: list[PriorityItem] = field(default_factory=list)  # the team's items that name the story
+    declined: Decline | None = None
+
+    @property
+    def answer(self) -> str:
+        """Return the team's own answer: served, declined, or none yet."""
+        return "declined" if self.declined else ("served" if self.served_by else "none")
 
     @property
     def needs_liaison(self) -> bool:
-        return self.liaison is None
+        return self.liaison is None and self.kind != "declined"  # a declined ask goes to no team
 
     @property
     def completion(self) -> float | None:
@@ -45,9 +57,14 @@ class Roadmap:
     projects: dict[str, Project]
     stories: dict[str, Story]
     diagnostics: list[Diagnostic]
-    scores: dict[str, float] = field(default_factory=dict)
-    ranks: dict[str, int] = field(default_factory=dict)
-    ranked: list[Story] = field(default_factory=list)
+    weighings: list[Weighing] = field(default_factory=list)
+    score_info: dict[str, Score] = field(default_factory=dict)
+    scores: dict[str, float | None] = field(default_factory=dict)  # None: not ranked
+    ranks: dict[str, int | None] = field(default_factory=dict)
+    ranked: list[Story] = field(default_factory=list)  # every story: ranked ones by score, then unscored, then superseded
+    backing: dict[str, list[tuple[Weighing, Backing]]] = field(default_factory=dict)
+    dependents: dict[str, list[Story]] = field(default_factory=dict)  # who depends on a story
+    superseded_by: dict[str, list[Story]] = field(default_factory=dict)
     alignments: dict[str, list[Alignment]] = field(default_factory=dict)  # by story id, in front-matter order
     by_project: dict[str, list[Alignment]] = field(default_factory=dict)  # by project id, by rank
     by_item: dict[tuple[str, str, str], list[Story]] = field(default_factory=dict)  # (project, release, item id)
@@ -61,6 +78,10 @@ class Roadmap:
         done = sum(a.complete for a in self.alignments[story_id])
         total = sum(a.tracked for a in self.alignments[story_id])
         return done / total if total else None
+
+    def people_offered(self, story_id: str, project: str | None = None) -> int:
+        """Return how many people the organisations backing a story offer (for one project, or in all)."""
+        return sum(n for _, backing in self.backing[story_id] for p, n in backing.people.items() if project is None or p == project)
 
     def by_status(self) -> dict[str, list[Story]]:
         """Return ranked stories grouped by status, in workflow order."""
@@ -82,27 +103,26 @@ class Roadmap:
         return sum(1 for d in self.diagnostics if d.severity == "warning")
 
 
-def score_story(story: Story, criteria: dict[str, int]) -> float:
-    """Return 100 * sum(weight * value) / (5 * sum(weight)), rounded to one decimal."""
-    total = sum(criteria.values())
-    if not total:
-        return 0.0
-    return round(100 * sum(w * story.weights.get(c, 0) for c, w in criteria.items()) / (5 * total), 1)
-
-
 def align_story(story: Story, project: Project) -> Alignment:
-    """Return how a story meets a project: planned, unplanned or gap, with its liaison and tracking."""
+    """Return how a story meets a project, from both directions: the items the story names and the
+    items that name the story; a team's decline outweighs both; a team with no list has no plan for it."""
     entry = story.projects[project.id]
-    if story.target_release:
-        plans = [project.releases[story.target_release]] if story.target_release in project.releases else []
-    else:
-        plans = list(project.releases.values())
-    items = [item for item_id in entry.priorities for plan in plans if (item := plan.find(item_id))]
+    release = story.target_release
+    plans = ([project.releases[release]] if release in project.releases else []) if release else list(project.releases.values())
+    named = [item for item_id in entry.priorities for plan in plans if (item := plan.find(item_id))]
+    served_by = [item for plan in plans for item in plan.items if story.id in item.stories]
+    items = list({(i.release, i.id): i for i in [*named, *served_by]}.values())
     items.sort(key=lambda item: not item.planned)
-    kind = "gap" if not items else ("planned" if items[0].planned else "unplanned")
+    declined = next((d for d in project.declined if d.story == story.id and (d.release is None or d.release == release)), None)
+    if declined is not None:
+        kind = "declined"
+    elif items:
+        kind = "planned" if items[0].planned else "unplanned"
+    else:
+        kind = "gap" if project.has_list(release) else "unplanned"
     liaison = next((person for person in project.liaisons if person.name == entry.liaison), None)
     live = [t for t in entry.tracking if t.status != "abandoned"]
-    return Alignment(story, project, kind, items, liaison, sum(t.status == "complete" for t in live), len(live))
+    return Alignment(story, project, kind, items, liaison, sum(t.status == "complete" for t in live), len(live), served_by, declined)
 
 
 def files_affected(changed: set[str], stories: dict[str, Story], projects: dict[str, Project], settings: Settings) -> set[str]:
@@ -120,10 +140,10 @@ def files_affected(changed: set[str], stories: dict[str, Story], projects: dict[
 
 def load_inputs(
     settings: Settings, cache: DocumentCache | None = None, changed: set[str] | None = None, bodies: BodyRenderer | None = None
-) -> tuple[dict[str, Document], dict[str, Story], dict[str, Project], list[Diagnostic], int, set[str] | None]:
-    """Read every story and priority file and check them (only the files `changed` affects, if given).
+) -> tuple[dict[str, Document], dict[str, Story], dict[str, Project], list[Weighing], list[Diagnostic], int, set[str] | None]:
+    """Read every story, priority and weighing file and check them (only the files `changed` affects, if given).
 
-    Returns documents, stories, projects, problems, the file count and the files checked (None: all)."""
+    Returns documents, stories, projects, weighings, problems, the file count and the files checked (None: all)."""
     cache = cache if cache is not None else DocumentCache()
     bodies = bodies if bodies is not None else BodyRenderer()
     problems: list[Diagnostic] = []
@@ -153,6 +173,12 @@ def load_inputs(
         docs[path.stem] = doc
         if isinstance(doc.data, dict):
             stories[path.stem] = build_story(doc, path.stem)
+    weighing_files, weighing_problems, weighing_entries = list_weighing_inputs(settings)
+    problems += weighing_problems
+    weighing_docs: list[tuple[Document, Weighing]] = []
+    for path, release in weighing_files:
+        doc = cache.read(path, settings.relpath(path), front_matter=False)
+        weighing_docs.append((doc, build_weighing(doc, path.stem, release)))
     # Reading is cheap; the rules are what a pre-commit run on a few changed files skips elsewhere.
     scope = None if changed is None else files_affected(changed, stories, projects, settings)
     for doc, project in project_docs:
@@ -165,9 +191,15 @@ def load_inputs(
             if story_id in stories:
                 problems.extend(iter_story_problems(doc, stories[story_id], settings, projects, bodies))
     problems.extend(iter_corpus_problems(docs, stories, scope))
+    problems.extend(iter_answer_problems(project_docs, stories))
+    for doc, weighing in weighing_docs:
+        problems.extend(doc.diagnostics)
+        problems.extend(iter_weighing_problems(doc, weighing, settings, stories))
     if scope is not None:
         problems = [d for d in problems if d.path in scope]
-    return docs, stories, projects, problems, priority_inputs.entries + story_inputs.entries, scope
+    files = priority_inputs.entries + story_inputs.entries + weighing_entries
+    weighings = [w for doc, w in weighing_docs if isinstance(doc.data, dict)]
+    return docs, stories, projects, weighings, problems, files, scope
 
 
 def build_roadmap(
@@ -177,9 +209,11 @@ def build_roadmap(
 
     With `changed` (paths relative to the site root), only those files and the stories that refer
     to them are checked; everything is still read and linked."""
-    docs, stories, projects, problems, files, scope = load_inputs(settings, cache, changed, bodies)
+    docs, stories, projects, weighings, problems, files, scope = load_inputs(settings, cache, changed, bodies)
     stories = dict(sorted(stories.items()))
-    roadmap = Roadmap(settings, dict(sorted(projects.items())), stories, sorted(set(problems)), files_checked=files, scope=scope)
+    roadmap = Roadmap(
+        settings, dict(sorted(projects.items())), stories, sorted(set(problems)), weighings=weighings, files_checked=files, scope=scope
+    )
     link_roadmap(roadmap)
     return roadmap
 
@@ -187,9 +221,10 @@ def build_roadmap(
 def link_roadmap(roadmap: Roadmap) -> None:
     """Fill the computed fields of a roadmap: scores, ranks, alignments, related and shared stories."""
     stories, projects = roadmap.stories, roadmap.projects
-    roadmap.scores = {sid: score_story(s, roadmap.settings.criteria) for sid, s in stories.items()}
-    roadmap.ranked = sorted(stories.values(), key=lambda s: (-roadmap.scores[s.id], s.id))
-    roadmap.ranks = {s.id: i for i, s in enumerate(roadmap.ranked, start=1)}
+    roadmap.score_info = score_stories(stories, roadmap.weighings, roadmap.settings)
+    roadmap.scores = {sid: score.value for sid, score in roadmap.score_info.items()}
+    roadmap.ranked, roadmap.ranks = rank_stories(stories, roadmap.score_info)
+    roadmap.backing = backing_of(stories, roadmap.weighings, roadmap.settings)
 
     by_project: dict[str, list[Alignment]] = defaultdict(list)
     by_item: dict[tuple[str, str, str], list[Story]] = defaultdict(list)
@@ -212,8 +247,18 @@ def link_roadmap(roadmap: Roadmap) -> None:
             if other in stories and other != story.id:
                 related[story.id].add(other)
                 related[other].add(story.id)
-    rank = roadmap.ranks
-    roadmap.related = {sid: sorted((stories[o] for o in others), key=lambda s: rank[s.id]) for sid, others in related.items()}
+    order = {s.id: i for i, s in enumerate(roadmap.ranked)}
+    roadmap.related = {sid: sorted((stories[o] for o in others), key=lambda s: order[s.id]) for sid, others in related.items()}
+    dependents: dict[str, list[Story]] = {sid: [] for sid in stories}
+    superseded_by: dict[str, list[Story]] = {sid: [] for sid in stories}
+    for story in roadmap.ranked:
+        for other in story.depends_on:
+            if other in stories and other != story.id:
+                dependents[other].append(story)
+        for other in story.supersedes:
+            if other in stories and other != story.id:
+                superseded_by[other].append(story)
+    roadmap.dependents, roadmap.superseded_by = dependents, superseded_by
 
     # The top of each project's list, not every pair: this keeps story pages linear in size.
     for story in roadmap.ranked:
@@ -222,12 +267,12 @@ def link_roadmap(roadmap: Roadmap) -> None:
             for peer in roadmap.by_project[alignment.project.id][: SHARED_STORIES_PER_PROJECT + 1]:
                 if peer.story.id != story.id and peer.story.id not in related[story.id]:
                     seen.setdefault(peer.story.id, peer.story)
-        roadmap.shared[story.id] = sorted(seen.values(), key=lambda s: rank[s.id])[:SHARED_STORIES_PER_PROJECT]
+        roadmap.shared[story.id] = sorted(seen.values(), key=lambda s: order[s.id])[:SHARED_STORIES_PER_PROJECT]
 
 
 def alignment_counts(alignments: list[Alignment]) -> Counter[str]:
-    """Return how many of the alignments are planned, unplanned and gap, plus 'needs_liaison'."""
-    counts: Counter[str] = Counter({kind: 0 for kind in ("planned", "unplanned", "gap", "needs_liaison")})
+    """Return how many of the alignments are of each kind, plus 'needs_liaison' (declined asks need none)."""
+    counts: Counter[str] = Counter({kind: 0 for kind in (*ALIGNMENTS, "needs_liaison")})
     for alignment in alignments:
         counts[alignment.kind] += 1
         counts["needs_liaison"] += alignment.needs_liaison

@@ -11,6 +11,10 @@ from typing import Any
 from frontmatter.default_handlers import YAMLHandler
 
 from .model import (
+    SCALE,
+    TIERS,
+    Backing,
+    Decline,
     Diagnostic,
     Liaison,
     PriorityItem,
@@ -20,6 +24,7 @@ from .model import (
     Story,
     StoryProject,
     TrackingItem,
+    Weighing,
 )
 from .yamldoc import MAX_YAML_DEPTH, MAX_YAML_VALUES, Document, describe_value, parse_yaml
 
@@ -208,11 +213,7 @@ def build_story(doc: Document, story_id: str) -> Story:
             name, _str(entry.get("gap")), _strs(entry.get("priorities")), _opt_str(entry.get("liaison")), tracking
         )
     raw_weights = data.get("weights")
-    weights = {
-        k: v
-        for k, v in (raw_weights.items() if isinstance(raw_weights, dict) else [])
-        if isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 5
-    }
+    weights = {k: v for k, raw in (raw_weights.items() if isinstance(raw_weights, dict) else []) if (v := _score(raw)) is not None}
     return Story(
         id=story_id,
         path=doc.path,
@@ -226,6 +227,8 @@ def build_story(doc: Document, story_id: str) -> Story:
         weights=weights,
         projects=projects,
         related=_strs(data.get("related")),
+        depends_on=_strs(data.get("depends_on")),
+        supersedes=_strs(data.get("supersedes")),
         body=doc.body,
         body_line=doc.body_line,
         sections=split_sections(doc.body, doc.body_line),
@@ -249,6 +252,11 @@ def build_project(doc: Document, project_id: str) -> Project:
             [_item(project_id, release, entry, True) for entry in _dicts(plan.get("priorities")) if _str(entry.get("id"))],
             [_item(project_id, release, entry, False) for entry in _dicts(plan.get("without_plan")) if _str(entry.get("id"))],
         )
+    declined = [
+        Decline(_str(entry.get("story")), _str(entry.get("reason")), _opt_str(entry.get("release")))
+        for entry in _dicts(data.get("declined"))
+        if _str(entry.get("story"))
+    ]
     return Project(
         id=project_id,
         path=doc.path,
@@ -257,10 +265,12 @@ def build_project(doc: Document, project_id: str) -> Project:
         url=_opt_str(data.get("url")),
         liaisons=liaisons,
         releases=releases,
+        declined=declined,
     )
 
 
 def _item(project: str, release: str, entry: dict[str, Any], planned: bool) -> PriorityItem:
+    order = entry.get("order")
     return PriorityItem(
         project,
         release,
@@ -270,7 +280,37 @@ def _item(project: str, release: str, entry: dict[str, Any], planned: bool) -> P
         _strs(entry.get("owners")),
         _str(entry.get("description")),
         _opt_str(entry.get("url")),
+        _strs(entry.get("stories")),
+        entry.get("tier") if entry.get("tier") in TIERS else None,
+        order if isinstance(order, int) and not isinstance(order, bool) else None,
     )
+
+
+def _score(value: Any) -> int | None:
+    low, high = SCALE
+    return value if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high else None
+
+
+def build_weighing(doc: Document, organisation: str, release: str) -> Weighing:
+    """Return one organisation's scores and backing for a release, ignoring values of the wrong type."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    scores: dict[str, dict[str, int]] = {}
+    raw_scores = data.get("scores")
+    for story, values in raw_scores.items() if isinstance(raw_scores, dict) else []:
+        if isinstance(values, dict):
+            scores[story] = {c: v for c, raw in values.items() if (v := _score(raw)) is not None}
+    backing: dict[str, Backing] = {}
+    raw_backing = data.get("backing")
+    for story, entry in raw_backing.items() if isinstance(raw_backing, dict) else []:
+        if isinstance(entry, dict):
+            people = entry.get("people")
+            offered = {
+                p: n
+                for p, n in (people.items() if isinstance(people, dict) else [])
+                if isinstance(n, int) and not isinstance(n, bool) and n >= 0
+            }
+            backing[story] = Backing(offered, _str(entry.get("note")))
+    return Weighing(organisation, _str(data.get("organisation")) or organisation, release, doc.path, scores, backing)
 
 
 class DocumentCache:

@@ -11,7 +11,9 @@ Severity = Literal["error", "warning"]
 STATUSES = ("draft", "proposed", "accepted", "in-progress", "completed", "parked", "rejected")
 TRACKING_TYPES = ("spec", "blueprint", "bug", "review", "other")
 TRACKING_STATUSES = ("pending", "in-progress", "complete", "abandoned")
-ALIGNMENTS = ("planned", "unplanned", "gap")
+ALIGNMENTS = ("planned", "unplanned", "gap", "declined")
+TIERS = ("high", "medium", "low")
+SCALE = (0, 5)  # every criterion is scored on this scale
 
 
 @dataclass(frozen=True, order=True)
@@ -29,6 +31,17 @@ class Diagnostic:
         return f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.code} {self.message}"
 
 
+@dataclass(frozen=True)
+class Criterion:
+    """One ranking criterion: its weight in the score and the rubric that says what its scale means."""
+
+    name: str
+    weight: int
+    question: str = ""
+    low: str = ""  # what a 0 means
+    high: str = ""  # what a 5 means
+
+
 @dataclass
 class Settings:
     """The site configuration: where inputs live and the vocabularies they are checked against."""
@@ -39,8 +52,14 @@ class Settings:
     releases: list[str]
     current_release: str | None
     personas: list[str]
-    criteria: dict[str, int]
+    criteria: dict[str, Criterion]  # empty: ranking is off
     templates_dir: Path | None = None  # a site's own versions of the page templates
+    weighing_dir: Path | None = None  # the group weighing exercise: <release>/<organisation>.yaml
+    stale_days: int = 90  # the health page lists stories unchanged for longer
+
+    @property
+    def ranking(self) -> bool:
+        return bool(self.criteria)
 
     def relpath(self, path: Path) -> str:
         """Return `path` relative to the repository root, in POSIX form, for messages and links."""
@@ -68,6 +87,9 @@ class PriorityItem:
     owners: list[str] = field(default_factory=list)
     description: str = ""
     url: str | None = None
+    stories: list[str] = field(default_factory=list)  # the stories the team says this item serves
+    tier: str | None = None  # high | medium | low
+    order: int | None = None  # the team's own order within the release
 
 
 @dataclass
@@ -83,6 +105,19 @@ class ReleasePlan:
                 return item
         return None
 
+    @property
+    def items(self) -> list[PriorityItem]:
+        return [*self.priorities, *self.without_plan]
+
+
+@dataclass
+class Decline:
+    """A team's answer that it will not take up an ask."""
+
+    story: str
+    reason: str
+    release: str | None = None  # None: for every release
+
 
 @dataclass
 class Project:
@@ -93,6 +128,12 @@ class Project:
     url: str | None = None
     liaisons: list[Liaison] = field(default_factory=list)
     releases: dict[str, ReleasePlan] = field(default_factory=dict)
+    declined: list[Decline] = field(default_factory=list)
+
+    def has_list(self, release: str | None = None) -> bool:
+        """Return whether the team publishes any priority item (for `release`, or for any release)."""
+        plans = [self.releases[release]] if release in self.releases else ([] if release else list(self.releases.values()))
+        return any(plan.items for plan in plans)
 
 
 @dataclass
@@ -133,6 +174,8 @@ class Story:
     weights: dict[str, int] = field(default_factory=dict)
     projects: dict[str, StoryProject] = field(default_factory=dict)
     related: list[str] = field(default_factory=list)
+    depends_on: list[str] = field(default_factory=list)
+    supersedes: list[str] = field(default_factory=list)
     body: str = ""
     body_line: int = 1
     sections: list[Section] = field(default_factory=list)
@@ -140,3 +183,23 @@ class Story:
     @property
     def is_draft(self) -> bool:
         return self.status == "draft"
+
+
+@dataclass
+class Backing:
+    """An organisation's backing of a story: people it offers per project."""
+
+    people: dict[str, int] = field(default_factory=dict)
+    note: str = ""
+
+
+@dataclass
+class Weighing:
+    """One organisation's scores and backing for one release (one reviewed file)."""
+
+    organisation: str  # the file's id
+    name: str
+    release: str
+    path: str
+    scores: dict[str, dict[str, int]] = field(default_factory=dict)  # story id -> criterion -> 0..5
+    backing: dict[str, Backing] = field(default_factory=dict)

@@ -14,10 +14,11 @@ from markupsafe import Markup
 from .body import BodyPlacer, BodyRenderer
 from .history import FileHistory, History, utc_date
 from .linking import Alignment, Roadmap, alignment_counts
-from .model import ALIGNMENTS, STATUSES, Project, Story
+from .model import ALIGNMENTS, STATUSES, Diagnostic, Project, Story
 from .urls import Urls, relative_url
 
 TOP_STORIES_ON_HOME = 5
+OPEN_STATUSES = ("proposed", "accepted", "in-progress")
 
 
 @dataclass
@@ -44,6 +45,10 @@ class Renderer:
         self.urls = urls
         self.history = history
         self.bodies = bodies if bodies is not None else BodyRenderer()
+        self.ranked_count = sum(rank is not None for rank in roadmap.ranks.values())
+        self.problems: dict[str, list[Diagnostic]] = {}
+        for diagnostic in roadmap.diagnostics:
+            self.problems.setdefault(diagnostic.path, []).append(diagnostic)
         self.placer = BodyPlacer(urls, roadmap.settings.relpath(roadmap.settings.stories_dir), set(roadmap.stories))
         self._headers: dict[tuple[str, str], str] = {}
         loaders = [FileSystemLoader(str(overrides))] if overrides else []
@@ -99,10 +104,16 @@ class Renderer:
         return {
             "score": rm.scores[story.id],
             "rank": rm.ranks[story.id],
+            "info": rm.score_info[story.id],
+            "ranked_count": self.ranked_count,
             "aligned": rm.alignments[story.id],
             "completion": rm.completion(story.id),
             "related": rm.related[story.id],
+            "dependents": rm.dependents[story.id],
+            "superseded_by": rm.superseded_by[story.id],
             "shared": rm.shared[story.id],
+            "backers": rm.backing[story.id],
+            "problems": self.problems.get(story.path, []),
             "unknown_projects": [p for p in story.projects if p not in rm.projects],
         }
 
@@ -121,6 +132,13 @@ class Renderer:
             aligned=aligned,
             unplanned=[a for a in aligned if a.kind == "unplanned"],
             gaps=[a for a in aligned if a.kind == "gap"],
+            declined=[a for a in aligned if a.kind == "declined"],
+            unasked=[
+                item
+                for plan in project.releases.values()
+                for item in plan.items
+                if not item.stories and not self.roadmap.by_item.get((project.id, item.release, item.id))
+            ],
             releases=[r for r in reversed(self.roadmap.settings.releases) if r in project.releases]
             + [r for r in project.releases if r not in self.roadmap.settings.releases],
         )
@@ -215,7 +233,15 @@ class Renderer:
         )
 
     def ranking_page(self) -> str:
-        return self.render("ranking.html", self.urls.src("ranking"))
+        rm = self.roadmap
+        is_open = [s for s in rm.ranked if s.status in OPEN_STATUSES]
+        return self.render(
+            "ranking.html",
+            self.urls.src("ranking"),
+            open=[s for s in is_open if rm.ranks[s.id] is not None],
+            unranked=[s for s in is_open if rm.ranks[s.id] is None],
+            others=[s for s in rm.ranked if s.status not in OPEN_STATUSES],
+        )
 
     def home_summary(self) -> str:
         rm = self.roadmap
@@ -223,7 +249,9 @@ class Renderer:
         return self.render(
             "home.html",
             self.urls.src("home"),
-            top=[s for s in rm.ranked if s.status not in ("rejected", "completed", "parked")][:TOP_STORIES_ON_HOME],
+            top=[s for s in rm.ranked if s.status in OPEN_STATUSES and (rm.ranks[s.id] is not None or not rm.settings.ranking)][
+                :TOP_STORIES_ON_HOME
+            ],
             needs_liaison=[(s, a) for s, a in needs if a],
             drafts=[s for s in rm.ranked if s.is_draft],
             bars=self.demand_rows(),

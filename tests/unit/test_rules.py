@@ -135,8 +135,9 @@ def test_story_file_names(tmp_path: Path, name: str, codes: list[str]) -> None:
         ({"releases": [2025.1], "criteria": {"a": 1}}, "put it in quotes"),
         ({"releases": ["a"], "current_release": "b", "criteria": {"a": 1}}, "'current_release': 'b' is not in 'releases'"),
         ({"releases": ["a", "a"], "criteria": {"a": 1}}, "listed twice"),
-        ({"releases": ["a"]}, "'criteria' must map"),
-        ({"releases": ["a"], "criteria": {"a": 0}}, "positive integer"),
+        ({"releases": ["a"], "criteria": [1]}, "'criteria' must map"),
+        ({"releases": ["a"], "criteria": {"a": 0}}, "positive whole number"),
+        ({"releases": ["a"], "criteria": {"a": {"weight": 2, "questoin": "x"}}}, "unknown key 'questoin'"),
     ],
 )
 def test_settings_problems(tmp_path: Path, options: dict[str, object], message: str) -> None:

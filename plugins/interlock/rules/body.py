@@ -248,6 +248,7 @@ _FINDINGS = {
     "active": ("R307", "{what} in the story text; stories are prose: remove it (to show code, put it in a code block)"),
     "url": ("R307", "{what} in the story text; link to web pages only (https://...), never to script or inline data"),
     "host": ("R310", "{what} loads from another host; the site makes no request to other hosts: put the file beside the story"),
+    "dropped": ("R312", "{what} hides the text after it on the published page; put it in a code span (`...`) or write '&lt;' for '<'"),
 }
 
 

@@ -71,8 +71,21 @@ CODES: dict[str, Code] = {
     "R206": Code("unknown related story", "Name related stories by id: the file name without .md."),
     "R207": Code("story related to itself", "Remove the story's own id from 'related'."),
     "R208": Code("ref used by another story", "Choose three other capital letters; the message proposes a free ref."),
-    "R209": Code("missing weight for a criterion", "Add a weight from 0 to 5 for each criterion under 'weights'."),
+    "R209": Code(
+        "missing score for a criterion",
+        "Score the story from 0 to 5 on every criterion under 'weights' (required once accepted; until then a story "
+        "without every score is listed as unscored).",
+    ),
     "R210": Code("unknown criterion", "Use the criteria the site configuration lists."),
+    "R211": Code("dependency cycle", "Stories cannot depend on each other in a circle: remove one 'depends_on' entry of the cycle."),
+    "R212": Code(
+        "superseded story still open", "A story another one supersedes is no longer pursued: set its status to 'parked' or 'rejected'."
+    ),
+    "R213": Code(
+        "near-duplicate story",
+        "Two stories have nearly the same title or problem statement: merge them, or say how they differ and relate them.",
+        "warning",
+    ),
     "R301": Code("missing required section", "Add the section with a level-2 heading ('## Title') and its text."),
     "R302": Code("section has no content", "Write the section; 'None.' is not enough once a story is proposed."),
     "R303": Code("use case without a valid ID", "Start each use case with the story's ref and three digits, e.g. RUP001."),
@@ -97,6 +110,29 @@ CODES: dict[str, Code] = {
     "R311": Code(
         "story text cannot be converted",
         "The Markdown at that line breaks the converter: rewrite it (an unclosed HTML declaration, '<!' followed by '[', is the usual cause).",
+    ),
+    "R501": Code(
+        "unknown story in a team's answer or a weighing", "Name stories by id: the file name without .md; the message gives the nearest."
+    ),
+    "R502": Code(
+        "story weighed for a release it does not target",
+        "A weighing counts for the story's target release only: move the scores to that release's folder.",
+        "warning",
+    ),
+    "R503": Code(
+        "answer or backing for a project the story does not ask",
+        "A team can answer, and an organisation can offer people for, only the projects a story lists under 'projects'.",
+    ),
+    "R504": Code(
+        "weighing without every criterion",
+        "Score each story on every criterion; a criterion left out does not count in the group score.",
+        "warning",
+    ),
+    "R505": Code("contradictory answers", "A team either serves a story with an item or declines it: keep one answer."),
+    "R312": Code(
+        "raw HTML that hides the text after it",
+        "An HTML declaration, processing instruction or unclosed comment makes the browser drop what follows: "
+        "put it in a code span, or write '&lt;' for '<'.",
     ),
     "R401": Code("priority file's project does not match its file name", "Make 'project' equal to the file name, or rename the file."),
     "R402": Code("duplicate priority item id", "Give each item of a release its own id."),

@@ -45,7 +45,10 @@ def _link_problem(path: Path, root: Path) -> str | None:
 def list_inputs(directory: Path, suffixes: tuple[str, ...], settings: Settings, *, kind: str, story_ids: set[str] | None = None) -> Inputs:
     """Return the entries of an input folder: inputs to read, attachment folders, and problems of the rest."""
     found = Inputs()
-    what = "stories (files ending in .md)" if kind == "story" else "priority lists (files ending in .yaml)"
+    what = {
+        "story": "stories (files ending in .md)",
+        "project": "priority lists (files ending in .yaml)",
+    }.get(kind, f"{kind} files (ending in .yaml)")
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
     except OSError:
@@ -88,3 +91,38 @@ def list_inputs(directory: Path, suffixes: tuple[str, ...], settings: Settings, 
         else:
             found.files.append(path)
     return found
+
+
+def list_weighing_inputs(settings: Settings) -> tuple[list[tuple[Path, str]], list[Diagnostic], int]:
+    """Return the weighing files as (path, release), the problems of other entries, and the entry count."""
+    if settings.weighing_dir is None:
+        return [], [], 0
+    found: list[tuple[Path, str]] = []
+    problems: list[Diagnostic] = []
+    count = 0
+    for folder in sorted(settings.weighing_dir.iterdir(), key=lambda p: p.name):
+        count += 1
+        rel = settings.relpath(folder)
+        if folder.is_symlink() and (why := _link_problem(folder, settings.root)):
+            problems.append(Diagnostic(rel, 1, 1, "R010", "error", f"'{folder.name}' {why}; it is not read"))
+            continue
+        if not folder.is_dir() or folder.name.startswith("."):
+            problems.append(Diagnostic(rel, 1, 1, "R008", "error", "not read: the weighing folder holds one folder per release"))
+            continue
+        if folder.name not in settings.releases:
+            problems.append(
+                Diagnostic(
+                    rel,
+                    1,
+                    1,
+                    "R205",
+                    "error",
+                    f"unknown release '{folder.name}'; name the folder after one of: {', '.join(settings.releases)}",
+                )
+            )
+            continue
+        inputs = list_inputs(folder, (".yaml", ".yml"), settings, kind="organisation")
+        count += inputs.entries
+        problems += inputs.problems
+        found += [(path, folder.name) for path in inputs.files]
+    return found, problems, count

@@ -40,11 +40,14 @@ def iter_front_matter_problems(doc: Document, story: Story, settings: Settings, 
                 key[:-1], "R102", f"missing '{label(key)}': {what} is required once a story is {status} (status is '{story.status}'){hint}"
             )
 
-    yield from required(("weights",), PROPOSED, "a weight for each criterion")
+    if settings.ranking:
+        yield from required(("weights",), ACCEPTED, "a score for each criterion")
     yield from required(("target_release",), ACCEPTED, "the release the story targets")
 
     weights = data.get("weights")
-    if isinstance(weights, dict):
+    if isinstance(weights, dict) and not settings.ranking and weights:
+        yield doc.problem(("weights",), "R210", "this site ranks no criteria (criteria: {}); remove 'weights'", severity="warning")
+    elif isinstance(weights, dict):
         for name in weights:
             if name not in settings.criteria:
                 yield doc.problem(
@@ -52,10 +55,16 @@ def iter_front_matter_problems(doc: Document, story: Story, settings: Settings, 
                     "R210",
                     f"unknown criterion '{name}'{suggest(name, settings.criteria)}; criteria: {names(settings.criteria)}",
                 )
-        if level >= PROPOSED:
+        if level >= ACCEPTED or weights:
             for name in settings.criteria:
                 if name not in weights:
-                    yield doc.problem(("weights",), "R209", f"no weight for criterion '{name}'; add '{name}: 0..5' under 'weights'")
+                    severity = "error" if level >= ACCEPTED else "warning"
+                    yield doc.problem(
+                        ("weights",),
+                        "R209",
+                        f"no score for criterion '{name}'; add '{name}: 0..5' under 'weights' (unscored until every criterion has one)",
+                        severity=severity,
+                    )
 
     for i, persona in enumerate(story.personas):
         if persona not in settings.personas:
@@ -105,13 +114,17 @@ def iter_front_matter_problems(doc: Document, story: Story, settings: Settings, 
                 f"'{liaison}' is not a liaison of {name}{suggest(liaison, liaisons)}; liaisons in {project.path}: {names(liaisons)}",
                 value=True,
             )
-        if release_known:  # with an unknown release every item would be reported again: one root cause, one message
+        if release_known and not project.has_list(release) and _list(entry.get("priorities")):
+            where = f" for {release}" if release else ""
+            yield doc.problem(
+                (*key, "priorities"),
+                "R202",
+                f"{project.id} publishes no priority list{where}; remove 'priorities' (the ask counts as unplanned) "
+                f"or ask the team to add items to {project.path}",
+            )
+        elif release_known:  # with an unknown release every item would be reported again: one root cause, one message
             yield from _iter_item_problems(doc, key, entry, project, release)
         yield from iter_url_problems(doc, [(*key, "tracking", i, "url") for i in range(len(_list(entry.get("tracking"))))])
-
-    for i, other in enumerate(story.related):
-        if other == story.id:
-            yield doc.problem(("related", i), "R207", f"story '{story.id}' lists itself in 'related'; remove it", value=True)
 
 
 def _iter_item_problems(

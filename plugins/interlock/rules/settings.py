@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..model import Settings
+from ..model import Criterion, Settings
 from ..urls import release_slug
 from ..yamldoc import describe_value
 from .suggest import suggest
@@ -75,16 +75,7 @@ def load_settings(options: dict[str, Any], root: Path, *, folders_must_exist: bo
         current = releases[-1]
     elif current is not None and current not in releases:
         problems.append(f"'current_release': '{current}' is not in 'releases'{suggest(current, releases)}")
-    raw_criteria = options.get("criteria") or {}
-    criteria: dict[str, int] = {}
-    if not isinstance(raw_criteria, dict) or not raw_criteria:
-        problems.append("'criteria' must map each ranking criterion to a positive integer weight, e.g. {user_impact: 3}")
-    else:
-        for name, weight in raw_criteria.items():
-            if isinstance(weight, int) and not isinstance(weight, bool) and weight > 0:
-                criteria[str(name)] = weight
-            else:
-                problems.append(f"'criteria': the weight of '{name}' must be a positive integer, not {weight!r}")
+    criteria = _criteria(options.get("criteria"), problems)
     dirs: dict[str, Path] = {}
     for key, default in (("stories_dir", "stories"), ("priorities_dir", "priorities")):
         value = options.get(key) or default
@@ -98,6 +89,22 @@ def load_settings(options: dict[str, Any], root: Path, *, folders_must_exist: bo
         elif folders_must_exist and not folder.is_dir():
             problems.append(f"'{key}': the folder '{value}' does not exist; create it or fix the name")
         dirs[key] = folder
+    weighing_dir = None
+    weighing = options.get("weighing_dir")
+    if weighing is not None and not isinstance(weighing, str):
+        problems.append("'weighing_dir' must be a folder name")
+    else:
+        folder = inside(root, weighing or "weighing")
+        if folder is None:
+            problems.append(f"'weighing_dir': '{weighing}' is outside the site's folder; input folders must be inside it")
+        elif folder.is_dir():
+            weighing_dir = folder
+        elif weighing is not None and folders_must_exist:
+            problems.append(f"'weighing_dir': the folder '{weighing}' does not exist; create it or fix the name")
+    stale_days = options.get("stale_days", 90)
+    if not isinstance(stale_days, int) or isinstance(stale_days, bool) or stale_days < 1:
+        problems.append(f"'stale_days' must be a whole number of days, not {stale_days!r}")
+        stale_days = 90
     templates = options.get("templates_dir")
     templates_dir = None
     if templates is not None:
@@ -106,4 +113,35 @@ def load_settings(options: dict[str, Any], root: Path, *, folders_must_exist: bo
             problems.append("'templates_dir' must be a folder inside the site's folder")
     if problems:
         raise SettingsError(problems)
-    return Settings(root, dirs["stories_dir"], dirs["priorities_dir"], releases, current, personas, criteria, templates_dir)
+    return Settings(
+        root, dirs["stories_dir"], dirs["priorities_dir"], releases, current, personas, criteria, templates_dir, weighing_dir, stale_days
+    )
+
+
+_RUBRIC_KEYS = ("weight", "question", "low", "high")
+
+
+def _criteria(raw: Any, problems: list[str]) -> dict[str, Criterion]:
+    """Return the ranking criteria: `name: weight`, or `name: {weight, question, low, high}` (the rubric)."""
+    if raw is None or raw == {}:
+        return {}  # ranking is off: no ranking page, no weights asked
+    if not isinstance(raw, dict):
+        problems.append("'criteria' must map each ranking criterion to a weight, e.g. {user_impact: 3}, or be {} to turn ranking off")
+        return {}
+    criteria: dict[str, Criterion] = {}
+    for name, value in raw.items():
+        rubric: dict[str, Any] = value if isinstance(value, dict) else {"weight": value}
+        unknown = [key for key in rubric if key not in _RUBRIC_KEYS]
+        if unknown:
+            problems.append(f"'criteria.{name}': unknown key '{unknown[0]}'; a criterion has {', '.join(_RUBRIC_KEYS)}")
+        weight = rubric.get("weight")
+        if not isinstance(weight, int) or isinstance(weight, bool) or weight <= 0:
+            problems.append(f"'criteria.{name}': the weight must be a positive whole number, not {weight!r}")
+            continue
+        texts = {key: rubric.get(key, "") for key in ("question", "low", "high")}
+        bad = [key for key, text in texts.items() if not isinstance(text, str)]
+        if bad:
+            problems.append(f"'criteria.{name}.{bad[0]}' must be one line of text")
+            continue
+        criteria[str(name)] = Criterion(str(name), weight, **texts)
+    return criteria
