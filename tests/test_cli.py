@@ -17,7 +17,7 @@ def test_demo_is_clean(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.M
     monkeypatch.chdir(REPO)
     assert main(["check"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines() == ["interlock check: no problems (21 files: 12 stories, 9 priority lists)"]
+    assert out.splitlines() == ["interlock check: no problems (29 files: 14 stories, 11 priority lists, 3 weighings)"]
 
 
 def test_broken_prints_golden_lines_and_summary(capsys: pytest.CaptureFixture[str]) -> None:
@@ -27,7 +27,7 @@ def test_broken_prints_golden_lines_and_summary(capsys: pytest.CaptureFixture[st
     assert lines[:-1] == golden
     errors = sum(": error: " in line for line in golden)
     warnings = len(golden) - errors
-    assert lines[-1] == f"interlock check: {errors} errors, {warnings} warnings (22 files: 6 stories, 2 priority lists)"
+    assert lines[-1] == f"interlock check: {errors} errors, {warnings} warnings (22 files: 6 stories, 2 priority lists, 2 weighings)"
 
 
 def test_paths_limit_the_report(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -87,7 +87,7 @@ def test_mkdocs_yml_with_python_tags_is_readable(tmp_path: Path) -> None:
 
 
 def demo_copy(tmp_path: Path) -> Path:
-    for name in ("stories", "priorities"):
+    for name in ("stories", "priorities", "weighing"):
         shutil.copytree(REPO / name, tmp_path / name)
     shutil.copy(REPO / "mkdocs.yml", tmp_path / "mkdocs.yml")
     return tmp_path
@@ -104,7 +104,7 @@ def test_new_story_passes_check_at_once(tmp_path: Path, monkeypatch: pytest.Monk
     # A draft as the scaffold wrote it passes, with one warning listing what is still to write.
     assert main(["check"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[-1] == "interlock check: 0 errors, 1 warning (22 files: 13 stories, 9 priority lists)"
+    assert lines[-1] == "interlock check: 0 errors, 1 warning (30 files: 15 stories, 11 priority lists, 3 weighings)"
     assert lines[0].startswith("stories/rolling-upgrades-storage.md:6:3: warning: R110 this draft still holds 8 placeholders")
     proposed = text.replace("status: draft", "status: proposed")
     (tmp_path / "stories" / "rolling-upgrades-storage.md").write_text(proposed, "utf-8")
@@ -130,7 +130,7 @@ def test_export_csv_has_a_row_per_story_and_project(tmp_path: Path, monkeypatch:
     monkeypatch.chdir(REPO)
     assert main(["export", "--format", "csv", "--output", str(tmp_path / "r.csv")]) == 0
     rows = list(csv.DictReader((tmp_path / "r.csv").read_text("utf-8").splitlines()))
-    assert len(rows) == 31  # project entries over the 12 demo stories
+    assert len(rows) == 37  # project entries over the 14 demo stories
     first = rows[0]
     assert (first["story"], first["project"], first["alignment"], first["priorities"], first["liaison"]) == (
         "rolling-upgrades",
@@ -145,7 +145,7 @@ def test_export_json_matches_the_site_model(monkeypatch: pytest.MonkeyPatch, cap
     monkeypatch.chdir(REPO)
     assert main(["export"]) == 0
     model = json.loads(capsys.readouterr().out)
-    assert model["schema_version"] == 2 and len(model["stories"]) == 12 and len(model["projects"]) == 9
+    assert model["schema_version"] == 2 and len(model["stories"]) == 14 and len(model["projects"]) == 11
 
 
 def check_changed(root: Path, capsys: pytest.CaptureFixture[str], ref: str = "HEAD") -> tuple[int, list[str]]:

@@ -21,7 +21,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
-    for name in ("stories", "priorities"):
+    for name in ("stories", "priorities", "weighing"):
         shutil.copytree(REPO / name, tmp_path / name)
     shutil.copy(REPO / "mkdocs.yml", tmp_path / "mkdocs.yml")
     return tmp_path
@@ -213,4 +213,4 @@ def test_plugins_written_as_a_mapping_are_read(demo: Path, capsys: pytest.Captur
     config = (demo / "mkdocs.yml").read_text("utf-8").replace("  - search\n  - interlock:\n", "  search: {}\n  interlock:\n")
     (demo / "mkdocs.yml").write_text(config, "utf-8")
     status, out, _ = run(capsys, "check", "-f", str(demo / "mkdocs.yml"))
-    assert status == 0 and "12 stories" in out
+    assert status == 0 and "14 stories" in out

@@ -178,6 +178,8 @@ def check(paths: tuple[Path, ...], config_file: Path | None, fmt: str, changed_s
         f"{_plural(roadmap.files_checked, 'file', 'files')}: {_plural(len(roadmap.stories), 'story', 'stories')}, "
         f"{_plural(len(roadmap.projects), 'priority list', 'priority lists')}"
     )
+    if roadmap.weighings:
+        counts += f", {_plural(len(roadmap.weighings), 'weighing', 'weighings')}"
     if roadmap.scope is not None:
         since = "staged" if staged else f"changed since {changed_since}"
         counts += f"; checked {_plural(len(roadmap.scope), 'file', 'files')} {since} or referring to them"
@@ -282,7 +284,7 @@ def new(title: str, projects: str, ref: str | None, author: str, config_file: Pa
     if ref in taken:
         raise click.BadParameter(f"'{ref}' is used by another story; try {propose_ref(title, taken)}", param_hint="--ref")
     path = settings.stories_dir / f"{slug}.md"
-    text = story_text(title, ref or propose_ref(title, taken), list(dict.fromkeys(names)), author)
+    text = story_text(title, ref or propose_ref(title, taken), list(dict.fromkeys(names)), author, settings.criteria)
     try:
         # O_EXCL and O_NOFOLLOW: an existing story, or a link planted in its place, is never written through.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)

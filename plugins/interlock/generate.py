@@ -28,6 +28,7 @@ from .urls import Urls
 
 ASSETS = ("interlock.css", "interlock.js")
 ASSET_DIR = "assets/interlock"
+SCHEMAS = ("story", "priorities", "weighing")
 
 # Characters that Markdown preprocessors of common extensions act on even inside raw HTML (fences of
 # superfences, critic marks, tabs expanded); as character references they read the same in a browser.
@@ -35,6 +36,7 @@ _ARMOR = str.maketrans({"`": "&#96;", "~": "&#126;", "{": "&#123;", "}": "&#125;
 _HEADING = re.compile(r'<h([1-3]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
 _TAG = re.compile(r"<[^>]*>")
 _ATX_H1 = re.compile(r"^# +\S.*$", re.M)
+_BLOCK = re.compile(r"^<!-- interlock: ([a-z-]+) -->[ \t]*$", re.M)
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class DocsTree:
 
     files: dict[str, GeneratedFile] = field(default_factory=dict)
     home_summary: str = ""
+    # Generated blocks a hand-written page asks for with a line <!-- interlock: NAME -->.
+    blocks: dict[str, str] = field(default_factory=dict)
 
     def add(self, path: str, content: str, page: PageInfo | None = None) -> None:
         self.files[path] = GeneratedFile(path, content, page)
@@ -71,6 +75,19 @@ class DocsTree:
         if title is None:
             return block.lstrip("\n") + handwritten
         return handwritten[: title.end()] + block + handwritten[title.end() :].lstrip("\n")
+
+    def handwritten_markdown(self, src: str, text: str) -> str:
+        """Return a hand-written page as the site shows it: the home summary, and generated blocks in place."""
+        if src == "index.md":
+            text = self.home_markdown(text)
+
+        def block(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in self.blocks:
+                return match.group(0)
+            return armor(f'<div class="rm-block rm-block--{name}">\n{self.blocks[name]}\n</div>')
+
+        return _BLOCK.sub(block, text)
 
 
 def armor(fragment: str) -> str:
@@ -126,6 +143,7 @@ def generate_tree(
     page(urls.src("stories"), "Stories", renderer.stories_index(), searchable=False)
     page(urls.src("projects"), "Projects", renderer.projects_index(), searchable=False)
     page(urls.src("releases"), "Releases", renderer.releases_index(), searchable=False)
+    page(urls.src("problems"), "Problems", renderer.problems_page(), searchable=False)
     if roadmap.settings.ranking:  # criteria: {} turns ranking off, and the page with it
         page(urls.src("ranking"), "Ranking", renderer.ranking_page(), searchable=False)
     for story in roadmap.stories.values():
@@ -145,11 +163,12 @@ def generate_tree(
             urls.src("print_project", project.id), f"{project.name}: what PMs ask", renderer.print_project(project, built), searchable=False
         )
     tree.home_summary = renderer.home_summary()
+    tree.blocks["rubric"] = renderer.render("rubric.html", "formats.md")
 
     package = resources.files("interlock")
     for name in ASSETS:
         tree.add(f"{ASSET_DIR}/{name}", package.joinpath(f"assets/{name}").read_text("utf-8"))
-    for name in ("story", "priorities"):
+    for name in SCHEMAS:
         tree.add(f"schemas/{name}.schema.json", schema_text(name))
     tree.add("roadmap.json", json.dumps(export_model(roadmap, urls, history), indent=1, ensure_ascii=False) + "\n")
     return tree

@@ -116,9 +116,9 @@ class InterlockPlugin(BasePlugin[InterlockConfig]):
         return files
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        if page.is_homepage and page.file.src_uri == "index.md":
-            return self.tree.home_markdown(markdown)
         generated = self.tree.files.get(page.file.src_uri)
+        if generated is None:
+            return self.tree.handwritten_markdown(page.file.src_uri, markdown)
         if generated is not None and generated.page is not None and generated.page.source and config.repo_url and config.edit_uri:
             base = urljoin(config.repo_url.rstrip("/") + "/", config.edit_uri.rstrip("/") + "/")
             page.edit_url = urljoin(base, Path(os.path.relpath(self.settings.root / generated.page.source, config.docs_dir)).as_posix())

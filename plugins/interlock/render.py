@@ -129,6 +129,7 @@ class Renderer:
             "project.html",
             self.urls.src("project", project.id),
             project=project,
+            problems=self.problems.get(project.path, []),
             aligned=aligned,
             unplanned=[a for a in aligned if a.kind == "unplanned"],
             gaps=[a for a in aligned if a.kind == "gap"],
@@ -230,6 +231,18 @@ class Renderer:
             matrix=matrix,
             online=relative_url(self.urls.page(kind, key), self.urls.url_of_src(src)),
             online_label=f"the {kind} page",
+        )
+
+    def problems_page(self) -> str:
+        rm = self.roadmap
+        return self.render(
+            "problems.html",
+            self.urls.src("problems"),
+            groups=sorted(self.problems.items()),
+            errors=rm.errors,
+            warnings=rm.warnings,
+            stories_by_path={s.path: s for s in rm.stories.values()},
+            projects_by_path={p.path: p for p in rm.projects.values()},
         )
 
     def ranking_page(self) -> str:

@@ -60,8 +60,8 @@ def write_site_source(tree: DocsTree, config_file: Path, docs_dir: Path, root: P
             raise OutputError(f"{docs_dir / rel} would hide a generated page; rename or remove it")
         target = docs / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        if rel == "index.md":
-            target.write_text(tree.home_markdown(source.read_text("utf-8")), "utf-8")
+        if rel.endswith(".md"):
+            target.write_text(tree.handwritten_markdown(rel, source.read_text("utf-8")), "utf-8")
         else:
             shutil.copyfile(source, target)
         written += 1

@@ -13,6 +13,7 @@ _SOURCES = {
     "project": "projects/{key}.md",
     "releases": "releases/index.md",
     "ranking": "ranking.md",
+    "problems": "problems.md",
     "print_project": "print/projects/{key}.md",
 }
 

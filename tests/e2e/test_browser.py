@@ -48,12 +48,12 @@ def test_every_page_loads_offline_without_errors(demo_server: Server, page: Any)
 def test_stories_table_filters_and_sorts(demo_server: Server, page: Any) -> None:
     page.goto(demo_server.url("stories/"))
     rows = page.locator("#stories-table tbody tr")
-    assert rows.count() == 12
+    assert rows.count() == 14
     count = page.locator("[data-rm-count]")
-    assert count.inner_text() == "12 of 12 shown"
+    assert count.inner_text() == "14 of 14 shown"
     page.fill('[data-rm-filter="text"]', "upgrade")
     visible = page.locator("#stories-table tbody tr:not([hidden])")
-    assert visible.count() >= 1 and count.inner_text() == f"{visible.count()} of 12 shown"
+    assert visible.count() >= 1 and count.inner_text() == f"{visible.count()} of 14 shown"
     for text in visible.all_inner_texts():
         assert "upgrade" in text.lower()
     page.fill('[data-rm-filter="text"]', "")
