@@ -9,6 +9,7 @@ from typing import Literal
 Severity = Literal["error", "warning"]
 
 STATUSES = ("draft", "proposed", "accepted", "in-progress", "completed", "parked", "rejected")
+OPEN_STATUSES = ("proposed", "accepted", "in-progress")  # what is on the table: only these are ranked
 TRACKING_TYPES = ("spec", "blueprint", "bug", "review", "other")
 TRACKING_STATUSES = ("pending", "in-progress", "complete", "abandoned")
 ALIGNMENTS = ("planned", "unplanned", "gap", "declined")

@@ -44,15 +44,16 @@ class InterlockConfig(Config):
 
 
 def _toc(headings: tuple[Heading, ...]) -> list[dict[str, Any]]:
-    """Return MkDocs table-of-contents tokens nesting level 2 and 3 headings (the page title is level 1)."""
-    tokens: list[dict[str, Any]] = []
+    """Return MkDocs table-of-contents tokens nested as Python-Markdown nests them (h2 under the h1, h3 under h2)."""
+    roots: list[dict[str, Any]] = []
+    open_by_level: dict[int, dict[str, Any]] = {}
     for heading in headings:
-        token = {"level": heading.level, "id": heading.id, "name": heading.text, "children": []}
-        if heading.level == 3 and tokens:
-            tokens[-1]["children"].append(token)
-        elif heading.level in (1, 2):
-            tokens.append(token)
-    return tokens
+        token: dict[str, Any] = {"level": heading.level, "id": heading.id, "name": heading.text, "children": []}
+        parent = next((open_by_level[level] for level in range(heading.level - 1, 0, -1) if level in open_by_level), None)
+        (parent["children"] if parent else roots).append(token)
+        open_by_level = {level: t for level, t in open_by_level.items() if level < heading.level}
+        open_by_level[heading.level] = token
+    return roots
 
 
 class InterlockPlugin(BasePlugin[InterlockConfig]):

@@ -8,7 +8,7 @@ import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .model import SCALE, Backing, Criterion, Settings, Story, Weighing
+from .model import OPEN_STATUSES, SCALE, Backing, Criterion, Settings, Story, Weighing
 
 _TOP = SCALE[1]
 
@@ -97,13 +97,19 @@ def score_stories(stories: dict[str, Story], weighings: list[Weighing], settings
 
 
 def rank_stories(stories: dict[str, Story], scores: dict[str, Score]) -> tuple[list[Story], dict[str, int | None]]:
-    """Return every story in ranking order (ranked by score, then unscored, then superseded) and each rank."""
+    """Return every story in ranking order and each rank: only open stories (proposed, accepted, in
+    progress) with a score are ranked; then open unscored ones; then the others by score; superseded last."""
     order = {"group": 0, "self": 0, "unscored": 1, "off": 1, "superseded": 2}
-    ranked = sorted(stories.values(), key=lambda s: (order[scores[s.id].source], -(scores[s.id].value or 0), s.id))
+
+    def key(story: Story) -> tuple[bool, bool, int, float, str]:
+        score = scores[story.id]
+        return (order[score.source] == 2, story.status not in OPEN_STATUSES, order[score.source], -(score.value or 0), story.id)
+
+    ranked = sorted(stories.values(), key=key)
     ranks: dict[str, int | None] = {}
     position = 0
     for story in ranked:
-        if scores[story.id].value is not None:
+        if scores[story.id].value is not None and story.status in OPEN_STATUSES:
             position += 1
             ranks[story.id] = position
         else:

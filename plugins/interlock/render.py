@@ -14,11 +14,10 @@ from markupsafe import Markup
 from .body import BodyPlacer, BodyRenderer
 from .history import FileHistory, History, utc_date
 from .linking import Alignment, Roadmap, alignment_counts
-from .model import ALIGNMENTS, STATUSES, Diagnostic, Project, Story
+from .model import ALIGNMENTS, OPEN_STATUSES, STATUSES, Diagnostic, Project, Story
 from .urls import Urls, relative_url
 
 TOP_STORIES_ON_HOME = 5
-OPEN_STATUSES = ("proposed", "accepted", "in-progress")
 
 
 @dataclass
