@@ -31,6 +31,8 @@ def changed_repo(tmp_path: Path) -> GitRepo:
     alpha = (root / "priorities" / "alpha.yaml").read_text("utf-8")
     alpha = alpha.replace('    without_plan:\n      - {id: quotas, title: "<script>', '      - {id: quotas, title: "<script>')
     new_story = (root / "stories" / "draft.md").read_text("utf-8").replace("ref: DRA", "ref: NEW").replace("Draft story", "A new ask")
+    beta = (root / "priorities" / "beta.yaml").read_text("utf-8") + "declined:\n  - {story: draft-renamed, reason: Not this year.}\n"
+    weighing = "organisation: Acme\nscores:\n  planned: {impact: 4, reach: 4}\nbacking:\n  planned: {people: {alpha: 2}}\n"
     repo.commit(
         "2024-02-01T00:00:00+00:00",
         {
@@ -40,6 +42,8 @@ def changed_repo(tmp_path: Path) -> GitRepo:
             "site/stories/new-ask.md": new_story,
             "site/stories/payload.md": None,
             "site/priorities/gamma.yaml": gamma,
+            "site/priorities/beta.yaml": beta,
+            "site/weighing/2025.1/acme.yaml": weighing,
         },
         renames={"site/stories/draft.md": "site/stories/draft-renamed.md"},
         message="head",

@@ -12,9 +12,10 @@ import git
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from .history import merge_base, resolve_commit
-from .linking import Roadmap, build_roadmap
+from .linking import Alignment, Roadmap, build_roadmap
 from .model import Diagnostic, Settings
 from .rules import load_settings
+from .rules.settings import inside
 from .siteconfig import read_site_options
 
 
@@ -57,6 +58,9 @@ class RoadmapChanges:
     projects: list[StoryMove] = field(default_factory=list)  # before/after: dropped / added project names
     alignments: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # (story, title, project, before, after)
     liaisons: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    answers: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # (story, title, project, before, after)
+    backing: list[tuple[str, str, int, int]] = field(default_factory=list)  # (story, title, people before, after)
+    weighings: list[tuple[str, str, str]] = field(default_factory=list)  # (release, organisation, "added" | "removed")
     priority_lists: list[tuple[str, str]] = field(default_factory=list)  # (project, "added" | "removed")
     new_diagnostics: list[Diagnostic] = field(default_factory=list)
     fixed_diagnostics: int = 0
@@ -81,6 +85,9 @@ class RoadmapChanges:
                 self.projects,
                 self.alignments,
                 self.liaisons,
+                self.answers,
+                self.backing,
+                self.weighings,
                 self.priority_lists,
                 self.new_diagnostics,
                 self.fixed_diagnostics,
@@ -103,27 +110,36 @@ def roadmap_at(repo: git.Repo, commit: git.Commit, config_rel: PurePosixPath, fa
         options, _ = read_site_options(into / config_rel)
     except (KeyError, ValueError, OSError):
         pass  # that revision predates the site configuration (or breaks it): use today's options
+    for key, default in (("stories_dir", "stories"), ("priorities_dir", "priorities"), ("weighing_dir", "weighing")):
+        value = options.get(key) or default
+        folder = inside(site, value) if isinstance(value, str) else None
+        if folder is None:
+            continue  # load_settings below says what is wrong with it
+        if key != "weighing_dir":
+            folder.mkdir(parents=True, exist_ok=True)
+        _copy_tree(tree, folder.relative_to(into).as_posix(), into)
     settings = load_settings(options, site, folders_must_exist=False)
-    for folder in (settings.stories_dir, settings.priorities_dir):
-        folder.mkdir(parents=True, exist_ok=True)
-        rel = folder.relative_to(into).as_posix()
-        try:
-            subtree = tree / rel
-        except KeyError:
-            continue
-        if not isinstance(subtree, git.Tree):
-            continue
-        for item in subtree.traverse():
-            if not isinstance(item, git.Blob):
-                continue
-            path = PurePosixPath(str(item.path))
-            # Regular files only: a link is not an input, and no path may leave the copy.
-            if item.mode not in (0o100644, 0o100755) or path.is_absolute() or ".." in path.parts:
-                continue
-            target = into / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(item.data_stream.read())
     return build_roadmap(settings)
+
+
+def _copy_tree(tree: git.Tree, rel: str, into: Path) -> None:
+    """Copy the regular files of one folder of a commit's tree under `into`; nothing else is written."""
+    try:
+        subtree = tree / rel
+    except KeyError:
+        return
+    if not isinstance(subtree, git.Tree):
+        return
+    for item in subtree.traverse():
+        if not isinstance(item, git.Blob):
+            continue
+        path = PurePosixPath(str(item.path))
+        # Regular files only: a link is not an input, and no path may leave the copy.
+        if item.mode not in (0o100644, 0o100755) or path.is_absolute() or ".." in path.parts:
+            continue
+        target = into / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(item.data_stream.read())
 
 
 def compare_revisions(
@@ -149,6 +165,14 @@ def compare_revisions(
         if change.renamed_file and change.rename_from and change.rename_to:
             renames[PurePosixPath(change.rename_from).stem] = PurePosixPath(change.rename_to).stem
     return compare_roadmaps(before, after, renames, base, head), before, after
+
+
+def _answer(alignment: Alignment) -> str:
+    if alignment.declined is not None:
+        return f"declined: {alignment.declined.reason}"
+    if alignment.served_by:
+        return "served by " + ", ".join(item.title for item in alignment.served_by)
+    return "no answer"
 
 
 def compare_roadmaps(before: Roadmap, after: Roadmap, renames: dict[str, str], base: str = "base", head: str = "head") -> RoadmapChanges:
@@ -190,10 +214,21 @@ def compare_roadmaps(before: Roadmap, after: Roadmap, renames: dict[str, str], b
             names = (prior.liaison.name if prior.liaison else "", al.liaison.name if al.liaison else "")
             if names[0] != names[1]:
                 changes.liaisons.append((new_id, b.title, al.project.id, *names))
+            answers = (_answer(prior), _answer(al))
+            if answers[0] != answers[1]:
+                changes.answers.append((new_id, b.title, al.project.id, *answers))
+        people = (before.people_offered(old_id), after.people_offered(new_id))
+        if people[0] != people[1]:
+            changes.backing.append((new_id, b.title, *people))
 
     changes.priority_lists = sorted(
         [(p, "added") for p in after.projects if p not in before.projects]
         + [(p, "removed") for p in before.projects if p not in after.projects]
+    )
+    weighed_before = {(w.release, w.name) for w in before.weighings}
+    weighed_after = {(w.release, w.name) for w in after.weighings}
+    changes.weighings = sorted(
+        [(r, n, "added") for r, n in weighed_after - weighed_before] + [(r, n, "removed") for r, n in weighed_before - weighed_after]
     )
     path_of = {before.stories[o].path: after.stories[n].path for o, n in renames.items()}
 
@@ -313,6 +348,9 @@ def render_changes(changes: RoadmapChanges, before: Roadmap, after: Roadmap) -> 
             (changes.projects, "project change", "project changes"),
             (changes.alignments, "alignment change", "alignment changes"),
             (changes.liaisons, "liaison change", "liaison changes"),
+            (changes.answers, "team answer", "team answers"),
+            (changes.backing, "backing change", "backing changes"),
+            (changes.weighings, "weighing file", "weighing files"),
             (changes.new_diagnostics, "new problem", "new problems"),
         )
         if items
