@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -49,10 +50,19 @@ def test_example_workflow_runs_real_commands(
     workflow = yaml.safe_load((REPO / "site_src" / "examples" / "interlock-pr.yml").read_text("utf-8"))
     steps = workflow["jobs"]["interlock"]["steps"]
     assert steps[0]["with"]["fetch-depth"] == 0
-    runs = [shlex.split(step["run"].split(">>")[0]) for step in steps if "run" in step]
-    assert [run[:2] for run in runs] == [["pip", "install"], ["interlock", "check"], ["interlock", "diff"], ["mkdocs", "build"]]
+    runs = [shlex.split(step["run"].split(">")[0]) for step in steps if "run" in step]
+    assert [run[:2] for run in runs] == [
+        ["pip", "install"],
+        ["git", "show"],
+        ["interlock", "check"],
+        ["interlock", "diff"],
+        ["mkdocs", "build"],
+    ]
+    # The pull request's own code and configuration are never used: a pinned release, the base branch's mkdocs.yml.
+    assert runs[0][2].startswith("interlock[site]==") and runs[1][2] == "origin/$BASE_REF:mkdocs.yml"
+    assert runs[0][2].split("==")[1] == version("interlock")
     monkeypatch.chdir(committed_site)
-    for run in runs[1:3]:
+    for run in runs[2:4]:
         args = [arg.replace("origin/$BASE_REF", "HEAD") for arg in run[1:]]
         assert main(args) in (0, 1), run
     assert "::error file=stories/draft.md" in capsys.readouterr().out

@@ -92,3 +92,17 @@ def test_generate_keeps_tags_of_the_site_configuration(tmp_path: Path) -> None:
     assert "!!python/name:material.extensions.emoji.twemoji" in written
     result = run_mkdocs(root, "-f", str(root / "out" / "mkdocs.yml"))
     assert result.returncode == 0, result.stderr
+
+
+def test_generate_never_writes_or_reads_outside_the_project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by an attack: a committed `build -> /elsewhere` link, and `docs_dir: /etc/apt`."""
+    (tmp_path / "project").mkdir()
+    root = copy_site(REPO, tmp_path / "project")
+    (tmp_path / "elsewhere").mkdir()
+    (root / "build").symlink_to(tmp_path / "elsewhere")
+    assert main(["generate", "--out", str(root / "build" / "source"), "-f", str(root / "mkdocs.yml")]) == 2
+    assert "build is a symbolic link" in capsys.readouterr().err and not any((tmp_path / "elsewhere").iterdir())
+    config = (root / "mkdocs.yml").read_text("utf-8").replace("docs_dir: site_src", f"docs_dir: {tmp_path / 'elsewhere'}")
+    (root / "mkdocs.yml").write_text(config, "utf-8")
+    assert main(["generate", "--out", str(root / "out"), "-f", str(root / "mkdocs.yml")]) == 2
+    assert "is outside the site's folder" in capsys.readouterr().err and not (root / "out").exists()

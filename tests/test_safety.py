@@ -214,3 +214,62 @@ def test_plugins_written_as_a_mapping_are_read(demo: Path, capsys: pytest.Captur
     (demo / "mkdocs.yml").write_text(config, "utf-8")
     status, out, _ = run(capsys, "check", "-f", str(demo / "mkdocs.yml"))
     assert status == 0 and "14 stories" in out
+
+
+def test_a_file_with_thousands_of_problems_costs_the_first_few(
+    demo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by an attack: 20,000 unknown priorities, each message listing 20,000 items, took 8 GB."""
+    items = ",".join(f"x{i}" for i in range(20_000))
+    story = demo / "stories" / "rolling-upgrades.md"
+    story.write_text(story.read_text("utf-8").replace("priorities: [upgrades]", f"priorities: [{items}]"), "utf-8")
+    monkeypatch.chdir(demo)
+    status, out, _ = run(capsys, "check", "stories/rolling-upgrades.md")
+    lines = out.splitlines()
+    assert status == 1 and len(lines) == 202 and sum("more than 200 problems in this file" in line for line in lines) == 1
+    assert max(len(line) for line in lines) < 2000
+
+
+def test_the_site_configuration_may_not_use_aliases(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "stories").mkdir()
+    (tmp_path / "priorities").mkdir()
+    lol = "\n".join(f"  a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 9))
+    (tmp_path / "mkdocs.yml").write_text(
+        f"site_name: x\nextra:\n  a0: &a0 [lol]\n{lol}\nplugins:\n  - interlock:\n      releases: ['a']\n      personas: *a8\n", "utf-8"
+    )
+    status, _, err = run(capsys, "check", "-f", str(tmp_path / "mkdocs.yml"))
+    assert status == 2 and "anchors and aliases are not allowed in the site configuration" in err
+
+
+@pytest.mark.parametrize("folder", ['"stor\\0ies"', "mkdocs.yml", "mkdocs.yml/x", "a" * 5000])
+def test_diff_refuses_folders_a_commit_cannot_have(
+    git_repo: GitRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, folder: str
+) -> None:
+    root = copy_site(FIXTURES / "minimal", git_repo.root)
+    files = {p.relative_to(root).as_posix(): p.read_text("utf-8") for p in root.rglob("*") if p.is_file() and ".git" not in p.parts}
+    git_repo.commit("2024-01-01T00:00:00+00:00", files)
+    hostile = files["mkdocs.yml"].replace("  - interlock:\n", f"  - interlock:\n      stories_dir: {folder}\n")
+    git_repo.commit("2024-01-02T00:00:00+00:00", {"mkdocs.yml": hostile})
+    (root / "mkdocs.yml").write_text(files["mkdocs.yml"], "utf-8")
+    monkeypatch.chdir(root)
+    status, _, err = run(capsys, "diff", "HEAD~1", "HEAD")
+    assert status == 2 and "interlock plugin options at one revision" in err
+
+
+def test_a_linked_story_is_checked_when_only_its_target_changed(
+    committed_site: Path, git_repo: GitRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by an attack: the pull request edits notes/linked.md, the target of stories/linked.md."""
+    notes = committed_site / "notes"
+    notes.mkdir()
+    (notes / "linked.md").write_text((committed_site / "stories" / "draft.md").read_text("utf-8").replace("ref: DRA", "ref: LNK"), "utf-8")
+    (committed_site / "stories" / "linked.md").symlink_to("../notes/linked.md")
+    git_repo.repo.git.add("-A")
+    git_repo.repo.git.commit("-qm", "link", "--no-verify")
+    monkeypatch.chdir(committed_site)
+    (notes / "linked.md").write_text((notes / "linked.md").read_text("utf-8").replace("status: draft", "status: maybe"), "utf-8")
+    status, out, _ = run(capsys, "check", "--changed-since", "HEAD")
+    assert status == 1 and "stories/linked.md:3:9: error: R105" in out
+    git_repo.repo.git.add("-A")
+    status, out, _ = run(capsys, "check", "--staged")
+    assert status == 1 and "stories/linked.md:3:9: error: R105" in out

@@ -4,10 +4,14 @@ resolved here, and nothing in a body can reach the builder's own Markdown extens
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import posixpath
 import re
+import signal
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -34,6 +38,11 @@ RESERVED_IDS = frozenset(
 )
 # Class prefixes of the theme and of our own badges: a body must not look like the site's chrome.
 _RESERVED_CLASS_PREFIXES = ("md-", "rm-", "il-")
+# Classes the theme's scripts act on: `mermaid` makes Material load a script from a CDN.
+_ACTIVE_CLASSES = frozenset({"mermaid", "arithmatex"})
+# Ids the theme's scripts look up (`__config` holds its configuration, `__search` its search box):
+# a body element with one of them would take the theme over.
+_RESERVED_ID_PREFIXES = ("md-", "rm-", "il-", "__")
 
 _TAGS = nh3.ALLOWED_TAGS - {"area", "map"} | {"input", "label"}
 _ATTRIBUTES = {
@@ -49,14 +58,26 @@ _ATTRIBUTES = {
 }
 
 
+def is_reserved_id(value: str) -> bool:
+    """Return whether an id belongs to the page's own header, footer or the theme's scripts."""
+    return value in RESERVED_IDS or value.startswith(_RESERVED_ID_PREFIXES)
+
+
+def is_reserved_class(name: str) -> bool:
+    """Return whether a class imitates the site's chrome or makes the theme run something."""
+    return name.startswith(_RESERVED_CLASS_PREFIXES) or name in _ACTIVE_CLASSES
+
+
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
     if attribute == "class":
-        kept = [name for name in value.split() if not name.startswith(_RESERVED_CLASS_PREFIXES)]
+        kept = [name for name in value.split() if not is_reserved_class(name)]
         return " ".join(kept) or None
     if attribute == "id":
-        return None if value in RESERVED_IDS or value.startswith(_RESERVED_CLASS_PREFIXES) else value
-    if attribute == "src" and is_other_host(value):
-        return None  # the site promises readers no request to another host
+        return None if is_reserved_id(value) else value
+    if attribute == "title" and ("<" in value or ">" in value):
+        return None  # a theme's tooltip may insert the title as HTML
+    if attribute == "src" and (is_other_host(value) or browser_url(value) != value.strip()):
+        return None  # the site promises readers no request to another host; a URL with hidden characters is not kept
     if tag == "input" and attribute == "type":
         return value if value == "checkbox" else None
     return value
@@ -82,19 +103,28 @@ def sanitize(fragment: str) -> str:
     return _CLEANER.clean(_CONTROL.sub("", fragment))
 
 
+_URL_SPACE = re.compile(r"[\t\n\r]")
+
+
+def browser_url(url: str) -> str:
+    """Return a URL as a browser reads it: leading and trailing controls and spaces dropped, and every
+    tab and line break removed wherever it is (so '/\t/host' is '//host')."""
+    return _URL_SPACE.sub("", url).strip("".join(chr(c) for c in range(0x21)))
+
+
 def is_other_host(url: str) -> bool:
     """Return whether a URL, as a browser would read it, names another host (http://x, //x, \\\\x)."""
-    text = url.strip().replace("\\", "/")
+    text = browser_url(url).replace("\\", "/")
     if text.startswith("//"):
         return True
     parts = urlsplit(text)
-    return bool(parts.scheme) and parts.scheme.lower() not in ("mailto", "data") and bool(parts.netloc or parts.scheme)
+    return bool(parts.scheme) and parts.scheme.lower() not in ("mailto", "data")
 
 
 def _slugify(value: str, separator: str) -> str:
     slug = re.sub(r"[^\w\s-]", "", value.lower(), flags=re.ASCII).strip()
-    slug = re.sub(r"[\s-]+", separator, slug) or "section"
-    return f"{slug}{separator}text" if slug in RESERVED_IDS else slug
+    slug = re.sub(r"[\s-]+", separator, slug).strip("_") or "section"
+    return f"{slug}{separator}text" if is_reserved_id(slug) else slug
 
 
 # The Markdown of story bodies: what PMs write on GitHub. The site's own markdown_extensions serve
@@ -205,6 +235,12 @@ class _Auditor(HTMLParser):
             value = (value or "").strip()
             if name.startswith("on"):
                 self.findings.append(Finding("active", f"an '{name}=' event attribute", name))
+            elif name == "id" and value.startswith("__"):
+                self.findings.append(Finding("active", f"the id '{value}', which the theme's scripts use", value))
+            elif name == "class" and (active := [c for c in value.split() if c in _ACTIVE_CLASSES]):
+                self.findings.append(Finding("active", f"the class '{active[0]}', which makes the theme load a script", active[0]))
+            elif name == "title" and ("<" in value or ">" in value):
+                self.findings.append(Finding("active", "a title attribute holding HTML", "title="))
             elif name == "style" and "url(" in value.lower().replace(" ", ""):
                 self.findings.append(Finding("host", "a style with url(...)", "url("))
             elif name in _URL_ATTRIBUTES and value:
@@ -214,7 +250,7 @@ class _Auditor(HTMLParser):
     handle_startendtag = handle_starttag
 
     def url(self, tag: str, name: str, url: str) -> None:
-        compact = re.sub(r"[\x00-\x20]", "", url)
+        compact = re.sub(r"[\x00-\x20]", "", browser_url(url))
         scheme = urlsplit(compact).scheme.lower() if ":" in compact.split("/")[0] else ""
         if scheme and scheme not in _SAFE_SCHEMES:
             self.findings.append(Finding("url", f"a '{scheme}:' URL", url[: max(len(scheme) + 1, 8)]))
@@ -249,6 +285,56 @@ _URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
 _ID_ATTRIBUTE = re.compile(r'\bid="')
 
 
+# Python-Markdown's inline and heading processing is quadratic on some inputs (a paragraph of
+# thousands of '[', thousands of equal headings): bound them before converting, and time the rest.
+MAX_BRACKETS_PER_BLOCK = 1000
+MAX_DECLARATIONS = 100
+MAX_HEADINGS = 1000
+CONVERSION_SECONDS = 5
+
+
+def too_costly(text: str) -> tuple[int, str] | None:
+    """Return (line, reason) when a body holds what would take the converter minutes, else None."""
+    if text.count("<!") > MAX_DECLARATIONS:
+        return text[: text.index("<!")].count("\n") + 1, f"more than {MAX_DECLARATIONS} '<!' in one story"
+    headings = 0
+    block_start, brackets = 1, 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            block_start, brackets = number + 1, 0
+            continue
+        headings += line.lstrip().startswith("#")
+        brackets += line.count("[") + line.count("(")
+        if brackets > MAX_BRACKETS_PER_BLOCK:
+            return block_start, f"more than {MAX_BRACKETS_PER_BLOCK} '[' and '(' in one paragraph; split it with blank lines"
+        if headings > MAX_HEADINGS:
+            return number, f"more than {MAX_HEADINGS} headings in one story"
+    return None
+
+
+class _TooSlow(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def time_limit(seconds: int) -> Iterator[None]:
+    """Raise _TooSlow in the block after `seconds`, where the platform allows it (the main thread, POSIX)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield  # mkdocs serve rebuilds in a thread: the limits of too_costly still apply there
+        return
+
+    def expired(signum: int, frame: object) -> None:
+        raise _TooSlow
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 class BodyRenderer:
     """Converts story bodies with one Markdown instance, keeping each result by the text's digest."""
 
@@ -265,8 +351,22 @@ class BodyRenderer:
         return found
 
     def _convert(self, text: str) -> RenderedBody:
+        costly = too_costly(text)
+        if costly is not None:
+            line, reason = costly
+            return RenderedBody(
+                '<p class="rm-muted">This story\'s text could not be converted; the checker reports the line to fix.</p>',
+                error=reason,
+                error_line=line,
+            )
         try:
-            converted = self._try(text)
+            with time_limit(CONVERSION_SECONDS):
+                converted = self._try(text)
+        except _TooSlow:
+            return RenderedBody(
+                '<p class="rm-muted">This story\'s text could not be converted; the checker reports the line to fix.</p>',
+                error=f"it takes more than {CONVERSION_SECONDS} s to convert; runs of '[', '(' or '<!' without their pair are the usual cause",
+            )
         except Exception as exc:  # noqa: BLE001 - any extension may fail on hostile text; the checker reports it
             return RenderedBody(
                 '<p class="rm-muted">This story\'s text could not be converted; the checker reports the line to fix.</p>',

@@ -14,7 +14,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from .history import merge_base, resolve_commit
 from .linking import Alignment, Roadmap, build_roadmap
 from .model import Diagnostic, Settings
-from .rules import load_settings
+from .rules import SettingsError, load_settings
 from .rules.settings import inside
 from .siteconfig import read_site_options
 
@@ -115,9 +115,12 @@ def roadmap_at(repo: git.Repo, commit: git.Commit, config_rel: PurePosixPath, fa
         folder = inside(site, value) if isinstance(value, str) else None
         if folder is None:
             continue  # load_settings below says what is wrong with it
-        if key != "weighing_dir":
-            folder.mkdir(parents=True, exist_ok=True)
-        _copy_tree(tree, folder.relative_to(into).as_posix(), into)
+        try:
+            if key != "weighing_dir":
+                folder.mkdir(parents=True, exist_ok=True)
+            _copy_tree(tree, folder.relative_to(into).as_posix(), into)
+        except OSError as exc:  # a folder name the commit's files already take, say
+            raise SettingsError([f"'{key}': '{value}' cannot be used as a folder ({exc.strerror})"]) from exc
     settings = load_settings(options, site, folders_must_exist=False)
     return build_roadmap(settings)
 
@@ -161,9 +164,18 @@ def compare_revisions(
         after = roadmap_at(repo, head_commit, config_rel, options, Path(tmp) / "head")
     stories_rel = settings.stories_dir.resolve().relative_to(work_tree).as_posix()
     renames = {}
-    for change in base_commit.diff(head_commit, paths=[stories_rel], M=True):
-        if change.renamed_file and change.rename_from and change.rename_to:
-            renames[PurePosixPath(change.rename_from).stem] = PurePosixPath(change.rename_to).stem
+    # NUL-separated names: any file name a commit can hold is read as it is.
+    listed = repo.git.diff("--name-status", "-M", "-z", "--no-color", base_commit.hexsha, head_commit.hexsha, "--", stories_rel)
+    fields = listed.split("\0")
+    index = 0
+    while index < len(fields) and fields[index]:
+        status = fields[index]
+        if status.startswith(("R", "C")) and index + 2 < len(fields):
+            if status.startswith("R"):
+                renames[PurePosixPath(fields[index + 1]).stem] = PurePosixPath(fields[index + 2]).stem
+            index += 3
+        else:
+            index += 2
     return compare_roadmaps(before, after, renames, base, head), before, after
 
 

@@ -215,18 +215,25 @@ def _check_staged(settings: Settings) -> Roadmap:
     with repo:
         changed, files = staged_files(repo, settings)
     with tempfile.TemporaryDirectory(prefix="interlock-staged-") as tmp:
-        root = Path(tmp)
+        root = Path(tmp) / "tree"
+        outside = Path(tmp) / "outside"  # what a staged link out of the repository points at: reported (R010), never read
+        outside.write_text("", "utf-8")
         for rel, content in files.items():
             target = root / rel
             if not target.resolve().is_relative_to(root.resolve()):  # pragma: no cover - paths come from settings.relpath
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
+            if content is None:
+                target.symlink_to(outside)
+            else:
+                target.write_bytes(content)
+        weighing = root / settings.relpath(settings.weighing_dir) if settings.weighing_dir else None
         copy = replace(
             settings,
             root=root,
             stories_dir=root / settings.relpath(settings.stories_dir),
             priorities_dir=root / settings.relpath(settings.priorities_dir),
+            weighing_dir=weighing if weighing is not None and weighing.is_dir() else None,
         )
         copy.stories_dir.mkdir(parents=True, exist_ok=True)
         copy.priorities_dir.mkdir(parents=True, exist_ok=True)
@@ -405,7 +412,12 @@ def generate(out: Path, config_file: Path | None) -> None:
     config_file = _config(config_file)
     settings = _settings(config_file)
     config = read_site_config(config_file)
-    docs_dir = settings.root / str(config.get("docs_dir") or "docs")
+    from .rules.settings import inside
+
+    docs_value = config.get("docs_dir") or "docs"
+    docs_dir = inside(settings.root, docs_value) if isinstance(docs_value, str) else None
+    if docs_dir is None:
+        raise click.UsageError(f"{config_file}: docs_dir '{docs_value}' is outside the site's folder; it must be inside it")
     try:
         target = check_output(out, settings.root, [docs_dir, settings.stories_dir, settings.priorities_dir, settings.root / ".git"])
     except OutputError as exc:

@@ -4,7 +4,10 @@ batch for the versions' front-matter, so the cost grows with commits, not with f
 
 from __future__ import annotations
 
+import os
+import posixpath
 import re
+import secrets
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,8 +21,6 @@ from .model import Settings
 # Tolerant on purpose: an old version whose YAML no longer parses still has a readable status line.
 _STATUS_LINE = re.compile(rb"^status:[ \t]*[\"']?([A-Za-z][A-Za-z-]*)", re.MULTILINE)
 _FRONT_MATTER_END = re.compile(rb"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
-_COMMIT = "\x01"
-_FIELD = "\x02"
 
 
 class RevisionError(Exception):
@@ -144,16 +145,19 @@ def collect_history(repo: git.Repo, root: Path, stories_dir: Path) -> History:
             "shallow git clone: created dates, contributors and status timelines only cover the commits fetched; "
             "fetch the whole history (on GitHub Actions: actions/checkout with fetch-depth: 0)"
         )
+    # Commit metadata comes from pull requests too: a name may hold any character, so the fields are
+    # delimited by a token no commit can know, and dates are read as timestamps, never parsed text.
+    token = secrets.token_hex(12)
     log = repo.git.log(
         "--raw",
         "--no-abbrev",
         "-M",
         "--no-color",
-        "--format=" + _COMMIT + _FIELD.join(("%H", "%aI", "%aN", "%aE")),
+        f"--format={token}C%H{token}F%at{token}F%aN{token}F%aE{token}E",
         "--",
         folder,
     )
-    versions = _versions_by_file(log)
+    versions = _versions_by_file(log, token)
     statuses = _read_statuses(repo, {v.blob for vs in versions.values() for v in vs if v.blob})
     prefix = "" if site_prefix == "." else site_prefix + "/"
     for path, found in versions.items():
@@ -182,14 +186,22 @@ def collect_history(repo: git.Repo, root: Path, stories_dir: Path) -> History:
     return history
 
 
-def _iter_commits(log: str) -> Iterator[tuple[list[str], list[str]]]:
-    for chunk in log.split(_COMMIT):
-        if chunk.strip():
-            header, _, changes = chunk.partition("\n")
-            yield header.split(_FIELD), [line for line in changes.splitlines() if line.startswith(":")]
+def _iter_commits(log: str, token: str) -> Iterator[tuple[str, datetime, str, str, list[str]]]:
+    """Yield (commit, date, author name, author e-mail, raw change lines) of a log made with `token` delimiters."""
+    for chunk in log.split(f"{token}C")[1:]:
+        header, found, changes = chunk.partition(f"{token}E")
+        fields = header.split(f"{token}F")
+        if not found or len(fields) != 4:
+            continue
+        commit, stamp, name, email = fields
+        try:
+            when = datetime.fromtimestamp(int(stamp), timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            continue  # a date git itself could not make sense of: this commit gives no date
+        yield commit, when, name, email, [line for line in changes.split("\n") if line.startswith(":")]
 
 
-def _versions_by_file(log: str) -> dict[str, list[_Version]]:
+def _versions_by_file(log: str, token: str) -> dict[str, list[_Version]]:
     """Attribute each change of the log (newest first) to the file's current path, following renames."""
     current: dict[str, str] = {}  # path at that point in history -> path today
     retired = 0
@@ -204,8 +216,7 @@ def _versions_by_file(log: str) -> dict[str, list[_Version]]:
         retired += 1
         current[path] = f"\0{retired}"
 
-    for (commit, date, name, email), changes in _iter_commits(log):
-        when = datetime.fromisoformat(date)
+    for commit, when, name, email, changes in _iter_commits(log, token):
         for line in changes:
             meta, *paths = line.split("\t")
             fields = meta.split()
@@ -276,36 +287,58 @@ def merge_base(repo: git.Repo, base: str, head: str) -> str:
     return str(found.splitlines()[0])
 
 
+def _input_folders(settings: Settings, work_tree: Path) -> list[str]:
+    folders = [settings.stories_dir, settings.priorities_dir, *([settings.weighing_dir] if settings.weighing_dir else [])]
+    return [folder.resolve().relative_to(work_tree).as_posix() for folder in folders]
+
+
 def changed_files(repo: git.Repo, settings: Settings, ref: str) -> set[str]:
     """Return the input files (relative to the site root) that differ from `ref`: committed since,
     staged, unstaged, deleted or not yet tracked."""
     sha = resolve_commit(repo, ref)
     work_tree = Path(repo.working_tree_dir or settings.root).resolve()
-    folders = [folder.resolve().relative_to(work_tree).as_posix() for folder in (settings.stories_dir, settings.priorities_dir)]
+    folders = _input_folders(settings, work_tree)
     listed = repo.git.diff("--name-only", "--no-renames", "-z", sha, "--", *folders)
     listed += "\0" + repo.git.ls_files("--others", "--exclude-standard", "-z", "--", *folders)
     return {settings.relpath(work_tree / name) for name in listed.split("\0") if name}
 
 
-def staged_files(repo: git.Repo, settings: Settings) -> tuple[set[str], dict[str, bytes]]:
+def staged_files(repo: git.Repo, settings: Settings) -> tuple[set[str], dict[str, bytes | None]]:
     """Return the input files staged for the next commit (changed against HEAD) and the staged
-    content of every input file, keyed by path relative to the site root."""
+    content of every input file, keyed by path relative to the site root (None: a link that leaves
+    the repository, to be reported as such)."""
     work_tree = Path(repo.working_tree_dir or settings.root).resolve()
-    folders = [folder.resolve().relative_to(work_tree).as_posix() for folder in (settings.stories_dir, settings.priorities_dir)]
+    folders = _input_folders(settings, work_tree)
     head = head_of(repo)
     changed = repo.git.diff("--cached", "--name-only", "--no-renames", "-z", *([head] if head else []), "--", *folders)
     if head is None:
         changed = repo.git.ls_files("--cached", "-z", "--", *folders)
     entries = [line for line in repo.git.ls_files("--stage", "-z", "--", *folders).split("\0") if line]
     blobs: dict[str, str] = {}
+    links: dict[str, str] = {}
     for entry in entries:
         meta, _, name = entry.partition("\t")
         mode, sha, _stage = meta.split()
-        if mode in ("100644", "100755"):  # a link or a submodule in the index is not an input
+        if mode in ("100644", "100755"):
             blobs[name] = sha
-    contents = _read_blobs(repo, sorted(set(blobs.values())))
-    files = {settings.relpath(work_tree / name): contents.get(sha, b"") for name, sha in blobs.items()}
-    return {settings.relpath(work_tree / name) for name in changed.split("\0") if name}, files
+        elif mode == "120000":
+            links[name] = sha
+    contents = _read_blobs(repo, sorted({*blobs.values(), *links.values()}))
+    files: dict[str, bytes | None] = {settings.relpath(work_tree / name): contents.get(sha, b"") for name, sha in blobs.items()}
+    staged = set(blobs)
+    for name, sha in links.items():
+        # A staged link is read as its target: the staged version of it, else the file in the tree.
+        target = os.path.normpath(posixpath.join(posixpath.dirname(name), contents.get(sha, b"").decode("utf-8", "replace")))
+        inside_repo = not os.path.isabs(target) and not target.startswith("..")
+        if not inside_repo:
+            files[settings.relpath(work_tree / name)] = None  # a link out of the repository: reported, never read
+        elif target in blobs:
+            files[settings.relpath(work_tree / name)] = contents.get(blobs[target], b"")
+        elif (work_tree / target).is_file():
+            files[settings.relpath(work_tree / name)] = (work_tree / target).read_bytes()
+        staged.add(name)  # its target may have changed: check it every time
+    changed_names = {name for name in changed.split("\0") if name} | set(links)
+    return {settings.relpath(work_tree / name) for name in changed_names if name in staged or name in links}, files
 
 
 def _read_blobs(repo: git.Repo, shas: list[str]) -> dict[str, bytes]:

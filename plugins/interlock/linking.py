@@ -5,7 +5,9 @@ stories x projects-per-story."""
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,9 +135,31 @@ def files_affected(changed: set[str], stories: dict[str, Story], projects: dict[
     project_ids = {Path(path).stem for path in changed if path.startswith(priorities_dir)}
     scope = set(changed)
     for story in stories.values():
-        if story_ids.intersection(story.related) or project_ids.intersection(story.projects):
+        if story_ids.intersection([*story.related, *story.depends_on, *story.supersedes]) or project_ids.intersection(story.projects):
             scope.add(story.path)
+    for project in projects.values():  # a team that answers a changed story
+        named = {sid for plan in project.releases.values() for item in plan.items for sid in item.stories}
+        if story_ids & (named | {d.story for d in project.declined}):
+            scope.add(project.path)
     return scope
+
+
+MAX_PROBLEMS_PER_FILE = 200
+
+
+def _capped(path: str, found: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Return the first problems of one file, and one more saying how many were left out.
+
+    The rules are generators: a hostile file with thousands of broken names costs the first few only."""
+    kept = list(itertools.islice(found, MAX_PROBLEMS_PER_FILE + 1))
+    if len(kept) <= MAX_PROBLEMS_PER_FILE:
+        return kept
+    kept = kept[:MAX_PROBLEMS_PER_FILE]
+    last = max(d.line for d in kept)
+    return [
+        *kept,
+        Diagnostic(path, last, 1, "R005", "error", f"more than {MAX_PROBLEMS_PER_FILE} problems in this file; fix these first"),
+    ]
 
 
 def load_inputs(
@@ -180,21 +204,22 @@ def load_inputs(
         doc = cache.read(path, settings.relpath(path), front_matter=False)
         weighing_docs.append((doc, build_weighing(doc, path.stem, release)))
     # Reading is cheap; the rules are what a pre-commit run on a few changed files skips elsewhere.
-    scope = None if changed is None else files_affected(changed, stories, projects, settings)
+    # A linked input may have changed where git does not look (its target): it is always checked.
+    linked = {settings.relpath(path) for path in (*story_inputs.files, *priority_inputs.files) if path.is_symlink()}
+    scope = None if changed is None else files_affected(changed | linked, stories, projects, settings)
     for doc, project in project_docs:
         if scope is None or project.path in scope:
-            problems.extend(doc.diagnostics)
-            problems.extend(iter_priority_problems(doc, project, settings))
+            problems.extend(_capped(doc.path, itertools.chain(doc.diagnostics, iter_priority_problems(doc, project, settings))))
     for story_id, doc in docs.items():
         if scope is None or doc.path in scope:
-            problems.extend(doc.diagnostics)
-            if story_id in stories:
-                problems.extend(iter_story_problems(doc, stories[story_id], settings, projects, bodies))
+            rules = iter_story_problems(doc, stories[story_id], settings, projects, bodies) if story_id in stories else iter(())
+            problems.extend(_capped(doc.path, itertools.chain(doc.diagnostics, rules)))
     problems.extend(iter_corpus_problems(docs, stories, scope))
     problems.extend(iter_answer_problems(project_docs, stories))
+    if scope is not None and any(path.endswith(".md") for path in scope):
+        scope |= {doc.path for doc, _ in weighing_docs}  # few files, and any of them may name a changed story
     for doc, weighing in weighing_docs:
-        problems.extend(doc.diagnostics)
-        problems.extend(iter_weighing_problems(doc, weighing, settings, stories))
+        problems.extend(_capped(doc.path, itertools.chain(doc.diagnostics, iter_weighing_problems(doc, weighing, settings, stories))))
     if scope is not None:
         problems = [d for d in problems if d.path in scope]
     files = priority_inputs.entries + story_inputs.entries + weighing_entries

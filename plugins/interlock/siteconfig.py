@@ -67,6 +67,11 @@ def read_site_config(config_file: Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise ValueError(f"{config_file}: not UTF-8 text") from exc
     try:
+        # A branch's own mkdocs.yml is untrusted: anchors and aliases can expand it to gigabytes.
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                line = event.start_mark.line + 1 if event.start_mark else 1
+                raise ValueError(f"{config_file}:{line}: anchors and aliases are not allowed in the site configuration; write the values out")
         config = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader subclass
     except yaml.YAMLError as exc:
         raise ValueError(f"{config_file}: not valid YAML: {exc}") from exc

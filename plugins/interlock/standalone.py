@@ -4,12 +4,14 @@ ProperDocs, Zensical). Nothing is written outside that folder."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .generate import ASSET_DIR, ASSETS, DocsTree
+from .rules.settings import inside
 from .siteconfig import dump_site_config, read_site_config, without_plugin
 
 MARKER = ".interlock-generated"
@@ -24,7 +26,18 @@ class OutputError(Exception):
 
 
 def check_output(out: Path, root: Path, protected: list[Path]) -> Path:
-    """Return the resolved output folder, or raise OutputError when writing there could destroy anything."""
+    """Return the resolved output folder, or raise OutputError when writing there could destroy anything.
+
+    A link anywhere on the way (a committed `build -> /elsewhere`) is refused: the output is where
+    the path says, or nowhere."""
+    absolute = Path(os.path.normpath(out.absolute()))
+    project = Path(os.path.normpath(root.absolute()))
+    if absolute.is_relative_to(project):
+        for step in (absolute, *absolute.parents):  # every folder from the project down to the output
+            if step == project:
+                break
+            if step.is_symlink():
+                raise OutputError(f"{out}: {step.relative_to(project)} is a symbolic link; give a real folder")
     if out.is_symlink():
         raise OutputError(f"{out} is a symbolic link; give a real folder")
     target = out.resolve()
@@ -39,10 +52,30 @@ def check_output(out: Path, root: Path, protected: list[Path]) -> Path:
     return target
 
 
+def _files_inside(folder: Path, root: Path) -> list[tuple[str, Path]]:
+    """Return (path relative to `folder`, file) for the regular files under `folder`; links are
+    followed only when they stay inside `root`, and a folder link is never walked into."""
+    found = []
+    for current, dirs, names in os.walk(folder, followlinks=False):
+        dirs[:] = [d for d in dirs if not (Path(current) / d).is_symlink()]
+        for name in names:
+            path = Path(current) / name
+            if path.is_symlink():
+                try:
+                    if not path.resolve(strict=True).is_relative_to(root.resolve()):
+                        continue
+                except (OSError, RuntimeError):
+                    continue
+            if path.is_file():
+                found.append((path.relative_to(folder).as_posix(), path))
+    return sorted(found)
+
+
 def write_site_source(tree: DocsTree, config_file: Path, docs_dir: Path, root: Path, out: Path) -> int:
     """Write the hand-written pages, the generated files and a plugin-free mkdocs.yml under `out`.
 
-    Returns the number of files written. `out` must have passed `check_output`."""
+    Returns the number of files written. `out` must have passed `check_output`; `docs_dir` must lie
+    inside `root` (nothing outside the repository is copied)."""
     config = read_site_config(config_file)
     if "INHERIT" in config:
         raise OutputError(f"{config_file}: INHERIT is not supported by `interlock generate`; merge the files first")
@@ -52,10 +85,7 @@ def write_site_source(tree: DocsTree, config_file: Path, docs_dir: Path, root: P
     docs.mkdir(parents=True)
     (out / MARKER).write_text("Written by `interlock generate`; the whole folder is replaced on the next run.\n", "utf-8")
     written = 0
-    for source in sorted(docs_dir.rglob("*")) if docs_dir.is_dir() else []:
-        rel = source.relative_to(docs_dir).as_posix()
-        if source.is_dir() or (source.is_symlink() and not source.resolve().is_relative_to(root.resolve())):
-            continue  # a link out of the project is not copied
+    for rel, source in _files_inside(docs_dir, root) if docs_dir.is_dir() else []:
         if rel in tree.files:
             raise OutputError(f"{docs_dir / rel} would hide a generated page; rename or remove it")
         target = docs / rel
@@ -97,8 +127,14 @@ def _write_config(config: dict[str, Any], config_file: Path, out: Path) -> int:
         theme = dict(theme) if isinstance(theme, dict) else {"name": "material"}
         overrides = out / OVERRIDES
         custom = theme.get("custom_dir")
-        if isinstance(custom, str) and (config_file.parent / custom).is_dir():
-            shutil.copytree(config_file.parent / custom, overrides, symlinks=False)
+        custom_dir = inside(config_file.parent, custom) if isinstance(custom, str) else None
+        if isinstance(custom, str) and custom_dir is None:
+            raise OutputError(f"{config_file}: theme.custom_dir '{custom}' is outside the site's folder")
+        if custom_dir is not None and custom_dir.is_dir():
+            for rel, source in _files_inside(custom_dir, config_file.parent):
+                (overrides / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, overrides / rel)
+                written += 1
         partial = overrides / "partials" / "source.html"
         if not partial.exists():  # the theme's repository widget without its call to the hosting API
             partial.parent.mkdir(parents=True, exist_ok=True)

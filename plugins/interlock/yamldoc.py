@@ -92,6 +92,13 @@ def describe_value(value: Any) -> str:
     return f"a {type(value).__name__} ({value})"
 
 
+# Explicit tags a person may write to force a plain type; any other tag (!!python/..., !!binary,
+# !!set, a local !tag) is refused.
+_ALLOWED_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq"))
+# What the constructors raise for a tag they cannot apply (`!!bool maybe`, a 30th of February).
+_CONSTRUCT_ERRORS = (ConstructorError, ValueError, OverflowError, KeyError, TypeError, IndexError)
+
+
 class _Refused(Exception):
     """A construct the loader will not build; the message says what to write instead."""
 
@@ -143,6 +150,10 @@ class _Builder:
                 raise _Refused(
                     *self.mark(event), "R006", f"alias '*{event.anchor}': anchors and aliases are not allowed; write the value out"
                 )
+            tag = getattr(event, "tag", None)
+            if tag and tag != "!" and tag not in _ALLOWED_TAGS:  # events carry a tag only where the text wrote one
+                written = "!!" + tag[len("tag:yaml.org,2002:") :] if tag.startswith("tag:yaml.org,2002:") else tag
+                raise _Refused(*self.mark(event), "R003", f"the YAML tag '{written}' is not allowed; remove it (and quote the value if needed)")
             anchor = getattr(event, "anchor", None)
             if anchor is not None:
                 raise _Refused(*self.mark(event), "R006", f"anchor '&{anchor}': anchors and aliases are not allowed; remove '&{anchor}'")
@@ -214,8 +225,12 @@ class _Builder:
             raise _Refused(*self.mark(event), "R006", "merge key '<<': merging mappings is not allowed; write the keys out")
         name = event.value.translate(_SHOW)
         if tag != _STR_TAG and event.value:
-            value = self.construct(event, tag)
-            self.add("R104", event, f'key {name} is read by YAML as {describe_value(value)}; put it in quotes: "{name}"')
+            try:
+                value = self.construct(event, tag)
+            except _CONSTRUCT_ERRORS:
+                self.add("R003", event, f"key {name} cannot be read as {tag.rsplit(':', 1)[-1]}; put it in quotes: \"{name}\"")
+            else:
+                self.add("R104", event, f'key {name} is read by YAML as {describe_value(value)}; put it in quotes: "{name}"')
         if name in frame.value:
             first = self.doc.key_marks[(*frame.path, name)]
             self.add(
@@ -247,9 +262,9 @@ class _Builder:
             return value
         try:
             value = self.construct(event, tag)
-        except (ConstructorError, ValueError, OverflowError) as exc:
-            problem = getattr(exc, "problem", None) or str(exc)
-            self.add("R003", event, f"YAML value cannot be read: {problem}; write it as a quoted string")
+        except _CONSTRUCT_ERRORS:
+            kind = tag.rsplit(":", 1)[-1]
+            self.add("R003", event, f"'{event.value}' cannot be read as {'a ' if kind != 'int' else 'an '}{kind}; write it as a quoted string")
             return event.value
         if not event.style:  # a plain scalar YAML turned into a number, boolean, date or null
             self.doc.coerced[path] = event.value

@@ -136,3 +136,38 @@ def test_a_generated_page_passes_any_builder_markdown_unchanged(text: str) -> No
 def test_armor_reads_the_same_in_a_browser() -> None:
     assert armor("<p>`a` ~b~ {c} \t</p>") == "<p>&#96;a&#96; &#126;b&#126; &#123;c&#125; &#9;</p>"
     assert sanitize("<p>a</p>") == "<p>a</p>"
+
+
+@pytest.mark.parametrize(
+    ("text", "absent", "finding"),
+    [
+        ('<div id="__config">{"base": "https://attacker.example/"}</div>', 'id="__config"', "the id '__config'"),
+        ("## __config\n", 'id="__config"', None),
+        ('<span title="&lt;img src=x onerror=alert(1)&gt;">q</span>', "title=", "a title attribute holding HTML"),
+        ('<pre class="mermaid"><code>graph TD; A-->B</code></pre>', "mermaid", "the class 'mermaid'"),
+        ('<img src="/&#9;/tab.attacker.example/a.png">', "attacker.example", "an image from tab.attacker.example"),
+        ('<img src="/&#10;/nl.attacker.example/a.png">', "attacker.example", "an image from nl.attacker.example"),
+        ('<img src="&#1;//ctl.attacker.example/c.png">', "attacker.example", "an image from ctl.attacker.example"),
+    ],
+)
+def test_what_the_theme_would_act_on_is_removed_and_reported(text: str, absent: str, finding: str | None) -> None:
+    """Found by an attack: the theme reads its configuration from #__config, inserts titles as HTML in
+    tooltips and loads a script for .mermaid; browsers drop tabs and line breaks inside URLs."""
+    rendered = RENDERER.render(text)
+    assert absent not in rendered.html
+    whats = [f.what for f in rendered.findings]
+    assert (finding is None and whats == []) or any(finding in what for what in whats), whats
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("[" * 6000, "more than 1000 '[' and '(' in one paragraph"),
+        ("![" * 3000, "more than 1000 '[' and '(' in one paragraph"),
+        ("<![CDATA[" * 1000, "more than 100 '<!' in one story"),
+        ("\n".join(["## a"] * 5000), "more than 1000 headings"),
+    ],
+)
+def test_text_that_would_take_the_converter_minutes_is_refused_at_once(text: str, reason: str) -> None:
+    rendered = BodyRenderer().render(text)
+    assert rendered.error is not None and reason in rendered.error

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
@@ -117,3 +118,27 @@ def test_changed_since(git_repo: GitRepo) -> None:
     history = HistoryCache().get(git_repo.root, git_repo.root / "stories")
     assert history.changed_since(at("2023-03-01T00:00:00+00:00")) == ["stories/new.md"]
     assert history.changed_since(at("2022-12-31T00:00:00+00:00")) == ["stories/new.md", "stories/old.md"]
+
+
+def test_hostile_commit_metadata_gives_no_crash(tmp_path: Path) -> None:
+    """Author names and dates come from pull requests too: a field separator in a name, or an offset
+    git accepts but no calendar has, must not stop the history (or the build)."""
+    (tmp_path / "stories").mkdir()
+    story = tmp_path / "stories" / "s.md"
+
+    def run(*args: str, **env: str) -> None:
+        subprocess.run(args, cwd=tmp_path, check=True, capture_output=True, env={**os.environ, **env})
+
+    run("git", "init", "-q")
+    story.write_text("---\nstatus: draft\n---\n", "utf-8")
+    run("git", "add", "-A")
+    run("git", "-c", "user.email=e@x", "commit", "-qm", "a", GIT_AUTHOR_NAME="Eve\x02Mallory\x01 ::error::x")
+    story.write_text("---\nstatus: proposed\n---\n", "utf-8")
+    run("git", "add", "-A")
+    run("git", "-c", "user.name=Bo", "-c", "user.email=b@x", "commit", "-qm", "b", GIT_AUTHOR_DATE="@1700000000 +2400")
+    repo = open_repo(tmp_path)
+    assert repo is not None
+    found = collect_history(repo, tmp_path, tmp_path / "stories").of("stories/s.md")
+    assert found is not None and found.commits == 2
+    assert sorted(c.email for c in found.contributors) == ["b@x", "e@x"]
+    assert sorted(s.status for s in found.statuses) == ["draft", "proposed"]  # ordered by the dates the authors gave

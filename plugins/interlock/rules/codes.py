@@ -22,7 +22,10 @@ CODES: dict[str, Code] = {
     ),
     "R003": Code("YAML syntax error", "Fix the YAML at the line given; the message says what YAML read there and what to write."),
     "R004": Code("duplicate key", "YAML silently keeps only one of two equal keys: remove or merge one of them."),
-    "R005": Code("file too large", "Keep a story under 1 MB: split it, or keep large material as attachments."),
+    "R005": Code(
+        "file too large, or too broken to list every problem",
+        "Keep a story under 1 MB (split it, or keep large material as attachments); a file with hundreds of problems lists the first 200.",
+    ),
     "R006": Code(
         "YAML too deep, anchors, aliases or merge keys",
         "Write plain keys and values: anchors (&), aliases (*) and merge keys (<<) can blow up the file when read, "

@@ -30,6 +30,7 @@ OPEN_STATUSES = ("accepted", "in-progress")
 TITLE_SIMILARITY = 90
 PROBLEM_SIMILARITY = 92
 _PROBLEM_CHARS = 400  # enough to tell two statements apart, bounded so the comparison stays fast
+MIN_TITLE, MIN_PROBLEM = 16, 40
 
 
 def iter_corpus_problems(docs: dict[str, Document], stories: dict[str, Story], changed: set[str] | None = None) -> Iterator[Diagnostic]:
@@ -124,12 +125,13 @@ def _iter_near_duplicates(docs: dict[str, Document], stories: dict[str, Story]) 
         ("title", titles, fuzz.token_sort_ratio, TITLE_SIMILARITY),
         ("problem description", problems, fuzz.ratio, PROBLEM_SIMILARITY),
     ):
+        shortest = MIN_TITLE if kind == "title" else MIN_PROBLEM
         for i, text in enumerate(texts):
-            if kind != "title" and len(text) < 40:
-                continue  # a one-line statement is too short to call a duplicate
+            if len(text) < shortest:
+                continue  # too short to call a duplicate: 'Quotas' and 'Quota' are two stories
             for _, _, offset in process.extract(text, texts[i + 1 :], scorer=scorer, score_cutoff=cutoff, limit=None):
                 j = i + 1 + offset
-                if (ids[i], ids[j]) in seen or (kind != "title" and len(texts[j]) < 40):
+                if (ids[i], ids[j]) in seen or len(texts[j]) < shortest:
                     continue
                 seen.add((ids[i], ids[j]))
                 first, later = stories[ids[i]], stories[ids[j]]

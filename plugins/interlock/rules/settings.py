@@ -5,6 +5,7 @@ inside the site's folder."""
 from __future__ import annotations
 
 import os
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +28,18 @@ class SettingsError(Exception):
 
 def inside(root: Path, value: str) -> Path | None:
     """Return root/value when it stays inside `root` (also after following links), else None."""
-    if not value or Path(value).is_absolute() or value.startswith(("~", "\\")):
+    if not value or Path(value).is_absolute() or value.startswith(("~", "\\")) or "\0" in value or len(value) > 1024:
         return None
+    if any(len(part.encode("utf-8", "surrogateescape")) > 255 for part in Path(value).parts):
+        return None  # no file system takes a name that long
     joined = Path(os.path.normpath(root / value))
     base = Path(os.path.normpath(root))
     if joined != base and base not in joined.parents:
         return None
-    if joined.exists() and not joined.resolve().is_relative_to(base.resolve()):
+    try:
+        if joined.exists() and not joined.resolve().is_relative_to(base.resolve()):
+            return None
+    except (OSError, RuntimeError):
         return None
     return joined
 
@@ -52,8 +58,10 @@ def load_settings(options: dict[str, Any], root: Path, *, folders_must_exist: bo
             if isinstance(item, str) and item:
                 result.append(item)
             else:
-                problems.append(f"'{key}': {item!r} is {describe_value(item)}; put it in quotes: \"{item}\"")
-        for dup in sorted({v for v in result if result.count(v) > 1}):
+                shown = repr(item)[:60]
+                problems.append(f"'{key}': {shown} is {describe_value(item)[:80]}; put it in quotes: \"{shown}\"")
+        counts = Counter(result)
+        for dup in sorted(v for v, n in counts.items() if n > 1)[:10]:
             problems.append(f"'{key}': '{dup}' is listed twice")
         return result
 
@@ -86,6 +94,8 @@ def load_settings(options: dict[str, Any], root: Path, *, folders_must_exist: bo
         if folder is None:
             problems.append(f"'{key}': '{value}' is outside the site's folder; input folders must be inside it")
             folder = root / default
+        elif folder.exists() and not folder.is_dir():
+            problems.append(f"'{key}': '{value}' is a file, not a folder")
         elif folders_must_exist and not folder.is_dir():
             problems.append(f"'{key}': the folder '{value}' does not exist; create it or fix the name")
         dirs[key] = folder

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+MAX_NAME = 200
 CUTOFF = 70  # percent similarity: below it a suggestion misleads more than it helps
 
 
 def nearest(name: str, candidates: Iterable[str]) -> str | None:
-    """Return the candidate most similar to `name` (ties: the first), or None below the cutoff."""
+    """Return the candidate most similar to `name` (ties: the greatest), or None below the cutoff."""
+    if len(name) > MAX_NAME:
+        return None  # nothing is like a name that long, and comparing it costs time
     choices = [c for c in candidates if c != name]
     if not choices or not name:
         return None
@@ -31,7 +34,13 @@ def suggest(name: str, candidates: Iterable[str]) -> str:
     return f" (did you mean '{match}'?)" if match else ""
 
 
+MAX_NAMES = 15  # a message lists at most this many names: a list of thousands helps nobody
+
+
 def names(values: Iterable[str]) -> str:
-    """Return values as a comma-separated list for a message."""
+    """Return values as a comma-separated list for a message, the first few of a long one."""
     listed = list(values)
-    return ", ".join(listed) if listed else "(none configured)"
+    if not listed:
+        return "(none configured)"
+    shown = ", ".join(listed[:MAX_NAMES])
+    return shown if len(listed) <= MAX_NAMES else f"{shown} and {len(listed) - MAX_NAMES} more"
