@@ -62,8 +62,8 @@ def test_project_page_lists_exactly_the_stories_that_name_it(demo_site: Path) ->
     model = json.loads((demo_site / "roadmap.json").read_text("utf-8"))
     for project in model["projects"]:
         expected = {s["id"] for s in model["stories"] if any(p["project"] == project["id"] for p in s["projects"])}
-        table = article(demo_site, f"projects/{project['id']}").find("h2", id="asks").find_next("table")
-        linked = {a["href"].rstrip("/").split("/")[-1] for a in table.find_all("a") if "stories/" in a["href"]}
+        tables = article(demo_site, f"projects/{project['id']}").select("table.rm-asks")
+        linked = {a["href"].rstrip("/").split("/")[-1] for table in tables for a in table.find_all("a") if "stories/" in a["href"]}
         assert linked == expected, project["id"]
 
 
@@ -83,14 +83,18 @@ def test_story_page_header_and_edit_link(minimal_site: Path) -> None:
     assert edit["href"] == "https://git.example.org/acme/roadmap/edit/main/stories/planned.md"
 
 
-def test_project_page_groups_planned_unplanned_and_gap(minimal_site: Path) -> None:
+def test_project_page_groups_asks_by_release(minimal_site: Path) -> None:
     page = article(minimal_site, "projects/alpha")
     assert page.find(id="alpha-2025.1-upgrades").find("a").get_text() == "Planned story"
-    assert [a.get_text() for a in page.find("h2", id="unplanned").find_next("ul").find_all("a")] == ["Unplanned story"]
-    gap_rows = page.find("h2", id="gaps").find_next("table").find("tbody").find_all("tr")
-    assert len(gap_rows) == 1 and "draft" in gap_rows[0].get_text()
+    # The fixture's current release is 2025.2 (the newest): the story targeting 2025.1 is earlier, folded.
+    groups = {table["id"]: [a.get_text() for a in table.select("td.rm-asks__story > a")] for table in page.select("table.rm-asks")}
+    payload = '<script>window.__pwned=1</script>Payload "quoted" & <b>bold</b>'
+    assert groups == {"asks-untargeted": ["Unplanned story", payload], "asks-earlier": ["Planned story"]}
+    kinds = {row.select_one("td.rm-asks__story > a").get_text(): row["data-alignment"] for row in page.select("table.rm-asks tbody tr")}
+    assert kinds["Planned story"] == "planned" and kinds["Unplanned story"] == "unplanned"
+    assert page.select_one("details#group-earlier") is not None
     beta = article(minimal_site, "projects/beta")
-    assert "No liaison" in beta.get_text()
+    assert "none: nobody carries the stories below" in beta.get_text()
 
 
 def test_front_matter_text_is_escaped_everywhere(minimal_site: Path) -> None:
@@ -213,14 +217,14 @@ def test_uncommitted_story_says_so(history_site: Path, minimal_site: Path) -> No
 
 
 def test_project_and_release_pages_can_filter_by_change_date(history_site: Path) -> None:
-    rows = article(history_site, "projects/alpha").select("#asks-table tbody tr")
-    assert {row.find("a")["href"]: row["data-updated"] for row in rows} == {
+    rows = article(history_site, "projects/alpha").select("table.rm-asks tbody tr")
+    assert {row.select_one("td.rm-asks__story > a")["href"]: row["data-updated"] for row in rows} == {
         "../../stories/planned/": "2024-04-09",
         "../../stories/unplanned/": "2024-01-15",
         "../../stories/payload/": "2024-01-15",
     }
-    rows = article(history_site, "projects/beta").select("#asks-table tbody tr")
-    assert {row.find("a")["href"]: row["data-updated"] for row in rows}["../../stories/draft/"] == ""
+    rows = article(history_site, "projects/beta").select("table.rm-asks tbody tr")
+    assert {row.select_one("td.rm-asks__story > a")["href"]: row["data-updated"] for row in rows}["../../stories/draft/"] == ""
     release = article(history_site, "releases/2025.1")
     box = release.select_one("[data-rm-filters]")
     assert box.select_one('input[type="date"][data-rm-filter="since"]') is not None

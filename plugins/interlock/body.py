@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import markdown
 import nh3
@@ -414,8 +414,9 @@ class BodyPlacer:
         self.stories_dir = stories_dir.strip("/")
         self.story_ids = story_ids
 
-    def place(self, body: RenderedBody, page_src: str, *, id_prefix: str = "") -> str:
-        """Return the body's HTML as seen from the page `page_src`; `id_prefix` keeps ids unique in packets."""
+    def place(self, body: RenderedBody, page_src: str, *, id_prefix: str = "", base: str | None = None) -> str:
+        """Return the body's HTML as seen from the page `page_src`; `id_prefix` keeps ids unique in
+        packets, and with `base` (the site's address) links to other stories are absolute."""
         here = self.urls.url_of_src(page_src)
 
         def resolve(match: re.Match[str]) -> str:
@@ -429,7 +430,8 @@ class BodyPlacer:
             target = posixpath.normpath(posixpath.join(self.stories_dir, parts.path))
             folder, _, name = target.rpartition("/")
             if folder == self.stories_dir and name.endswith(".md") and name[:-3] in self.story_ids:
-                url = relative_url(self.urls.page("story", name[:-3]), here)
+                page = self.urls.page("story", name[:-3])
+                url = urljoin(base, page) if base else relative_url(page, here)
                 fragment = f"#{parts.fragment}" if parts.fragment else ""
                 return f'{attribute}="{html.escape(url + fragment)}"'
             return match.group(0)

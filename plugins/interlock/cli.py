@@ -425,7 +425,9 @@ def generate(out: Path, config_file: Path | None) -> None:
     roadmap = build_roadmap(settings)
     history = HistoryCache().get(settings.root, settings.stories_dir)
     urls = Urls(config.get("use_directory_urls", True) is not False)
-    tree = generate_tree(roadmap, urls, history=history, overrides=settings.templates_dir)
+    site_url = config.get("site_url") if isinstance(config.get("site_url"), str) else None
+    site_name = str(config.get("site_name") or "Roadmap")
+    tree = generate_tree(roadmap, urls, history=history, overrides=settings.templates_dir, site_url=site_url, site_name=site_name)
     try:
         count = write_site_source(tree, config_file, docs_dir, settings.root, target)
     except OutputError as exc:
@@ -442,19 +444,27 @@ _BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-sta
 @cli.command(name="print")
 @click.argument("release", required=False)
 @click.option("--project", help="Print what PMs ask of this project instead of a release.")
+@click.option("--release", "for_release", help="With --project: the release whose asks are printed in full (default: the current one).")
 @click.option("--pdf", "pdf", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The PDF file to write.")
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
 @click.option("--chromium", "browser", help="The Chromium or Chrome executable (default: the first on PATH).")
 @_CONFIG_OPTION
-def print_packet(release: str | None, project: str | None, pdf: Path, paper: str, browser: str | None, config_file: Path | None) -> None:
+def print_packet(
+    release: str | None, project: str | None, for_release: str | None, pdf: Path, paper: str, browser: str | None, config_file: Path | None
+) -> None:
     """Build the site and print a release's planning packet (or a project's) to PDF with headless Chromium.
+
+    A project's packet holds one release's open asks in full (the current release unless --release
+    names another) and the team's other asks as one line each.
 
     \b
     Example:
         interlock print 2026.1 --pdf release-2026.1.pdf
         interlock print --project nova --pdf nova.pdf --paper letter
+        interlock print --project nova --release 2025.2 --pdf nova-2025.2.pdf
     """
-    from .urls import Urls
+    from .siteconfig import PLUGIN, dump_site_config, plugin_entries, read_site_config
+    from .urls import Urls, release_slug
 
     config_file = _config(config_file)
     settings = _settings(config_file)
@@ -474,6 +484,24 @@ def print_packet(release: str | None, project: str | None, pdf: Path, paper: str
         if project not in roadmap.projects:
             raise click.BadParameter(f"unknown project '{project}'{suggest(project, roadmap.projects)}", param_hint="--project")
         page = urls.page("print_project", project)
+    config_text: str | None = None
+    if for_release is not None:
+        if project is None:
+            raise click.UsageError("--release goes with --project; a release's own packet is `interlock print RELEASE`")
+        if for_release not in settings.releases:
+            raise click.BadParameter(
+                f"unknown release '{for_release}'{suggest(for_release, settings.releases)}; releases: {', '.join(settings.releases)}",
+                param_hint="--release",
+            )
+        if for_release != settings.current_release:
+            page = urls.page("print_project_release", f"{project}/{release_slug(for_release)}")
+            if for_release not in settings.packet_releases:
+                # Build once with that release's packets too: the same configuration, given on standard input.
+                config = read_site_config(config_file)
+                for name, options in plugin_entries(config):
+                    if name == PLUGIN and isinstance(options, dict):
+                        options["packet_releases"] = [*settings.packet_releases, for_release]
+                config_text = dump_site_config(config)
     executable = browser or next((found for name in _BROWSERS if (found := shutil.which(name))), None)
     if executable is None or not shutil.which(executable):
         raise click.ClickException(
@@ -482,8 +510,20 @@ def print_packet(release: str | None, project: str | None, pdf: Path, paper: str
     with tempfile.TemporaryDirectory(prefix="interlock-print-") as tmp:
         site = Path(tmp) / "site"
         built = subprocess.run(
-            [sys.executable, "-m", "mkdocs", "build", "-q", "--strict", "-f", str(config_file.resolve()), "-d", str(site)],
-            cwd=config_file.resolve().parent,  # Markdown extensions resolve their paths from there
+            [
+                sys.executable,
+                "-m",
+                "mkdocs",
+                "build",
+                "-q",
+                "--strict",
+                "-f",
+                "-" if config_text else str(config_file.resolve()),
+                "-d",
+                str(site),
+            ],
+            cwd=config_file.resolve().parent,  # Markdown extensions resolve their paths from there, and so does a configuration on stdin
+            input=config_text,
             capture_output=True,
             text=True,
             env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},

@@ -12,7 +12,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from importlib import resources
 from pathlib import Path
 
@@ -20,11 +20,12 @@ import yaml
 
 from .body import BodyRenderer, Heading
 from .export import export_model
+from .feeds import build_feeds
 from .history import History
 from .linking import Roadmap
 from .render import Renderer
 from .rules import schema_text
-from .urls import Urls
+from .urls import Urls, release_slug
 
 ASSETS = ("interlock.css", "interlock.js")
 ASSET_DIR = "assets/interlock"
@@ -47,6 +48,7 @@ class PageInfo:
     headings: tuple[Heading, ...] = ()
     source: str | None = None  # the input file the page shows, relative to the site root (edit links)
     searchable: bool = True
+    feed: str | None = None  # the Atom feed of what the page is about, relative to the site root
 
 
 @dataclass
@@ -90,9 +92,16 @@ class DocsTree:
         return _BLOCK.sub(block, text)
 
 
+_EMPTY_SITEMAP = '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>\n'
+_STYLE = re.compile(r"(<style>.*?</style>)", re.S)
+
+
 def armor(fragment: str) -> str:
-    """Return HTML that every Markdown converter passes through unchanged as one raw block."""
-    return fragment.translate(_ARMOR)
+    """Return HTML that every Markdown converter passes through unchanged as one raw block.
+
+    A <style> element is left as it is (character references mean nothing inside it); only our own
+    templates write one, and the only text from files in it is a CSS-escaped string (no braces)."""
+    return "".join(part if part.startswith("<style>") else part.translate(_ARMOR) for part in _STYLE.split(fragment))
 
 
 def page_markdown(info: PageInfo, fragment: str) -> str:
@@ -100,9 +109,44 @@ def page_markdown(info: PageInfo, fragment: str) -> str:
     meta: dict[str, object] = {"title": html.escape(info.title, quote=False)}  # themes print titles unescaped
     if not info.searchable:
         meta["search"] = {"exclude": True}
+    if info.feed:
+        meta["feed"] = info.feed  # the theme override links it from the page's head
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1_000_000)
     wrapped = armor(f'<div class="rm-page">\n{fragment}\n</div>')
     return f"---\n{front}---\n\n{wrapped}\n"
+
+
+_CARD_TABLE = re.compile(r'<table class="[^"]*\brm-cards\b[^"]*"[^>]*>.*?</table>', re.S)
+_HEADER_CELL = re.compile(r"<th\b[^>]*>(.*?)</th>", re.S)
+_ROW = re.compile(r"<tr\b[^>]*>.*?</tr>", re.S)
+_CELL_START = re.compile(r"<t([dh])\b((?:(?!data-label)[^>])*)>")
+
+
+def label_cells(fragment: str) -> str:
+    """Return HTML whose card tables (class rm-cards) carry each column's heading on every cell, as
+    data-label: on a phone each row becomes a card of labelled lines (see interlock.css)."""
+
+    def table(match: re.Match[str]) -> str:
+        html_table = match.group(0)
+        head, sep, rest = html_table.partition("</thead>")
+        if not sep:
+            return html_table
+        labels = [html.escape(_TAG.sub("", label).strip(), quote=True) for label in _HEADER_CELL.findall(head)]
+
+        def row(row_match: re.Match[str]) -> str:
+            column = iter(labels)
+
+            def cell(cell_match: re.Match[str]) -> str:
+                label = next(column, "")
+                if cell_match.group(1) == "h" and 'scope="row"' not in cell_match.group(2):
+                    return cell_match.group(0)
+                return f'<t{cell_match.group(1)}{cell_match.group(2)} data-label="{label}">'
+
+            return _CELL_START.sub(cell, row_match.group(0))
+
+        return head + sep + _ROW.sub(row, rest)
+
+    return _CARD_TABLE.sub(table, fragment) if "rm-cards" in fragment else fragment
 
 
 def headings_of(fragment: str) -> tuple[Heading, ...]:
@@ -129,14 +173,18 @@ def generate_tree(
     overrides: Path | None = None,
     bodies: BodyRenderer | None = None,
     built: str | None = None,
+    site_url: str | None = None,
+    site_name: str = "Roadmap",
 ) -> DocsTree:
     """Return every generated page, asset and data file of the roadmap's site."""
-    renderer = Renderer(roadmap, urls, overrides, history, bodies)
     built = built or build_date()
+    renderer = Renderer(roadmap, urls, overrides, history, bodies, site_url=site_url, today=date.fromisoformat(built))
     tree = DocsTree()
+    feeds = build_feeds(roadmap, history, urls, site_url=site_url, built=built, title=site_name)
 
-    def page(src: str, title: str, fragment: str, *, source: str | None = None, searchable: bool = True) -> None:
-        info = PageInfo(title, headings_of(fragment), source, searchable)
+    def page(src: str, title: str, fragment: str, *, source: str | None = None, searchable: bool = True, feed: str | None = None) -> None:
+        fragment = label_cells(fragment)
+        info = PageInfo(title, headings_of(fragment), source, searchable, feed if feed in feeds else None)
         tree.add(src, page_markdown(info, fragment), info)
 
     # Listings and release pages repeat what the pages they link to say: out of the search index.
@@ -144,14 +192,28 @@ def generate_tree(
     page(urls.src("projects"), "Projects", renderer.projects_index(), searchable=False)
     page(urls.src("releases"), "Releases", renderer.releases_index(), searchable=False)
     page(urls.src("problems"), "Problems", renderer.problems_page(), searchable=False)
+    page(urls.src("health"), "Health of the roadmap", renderer.health_page(date.fromisoformat(built)), searchable=False, feed="feed.xml")
+    page(urls.src("timeline"), "Timeline", renderer.timeline_page(), searchable=False, feed="feed.xml")
     if roadmap.settings.ranking:  # criteria: {} turns ranking off, and the page with it
         page(urls.src("ranking"), "Ranking", renderer.ranking_page(), searchable=False)
     for story in roadmap.stories.values():
         page(urls.src("story", story.id), story.title, renderer.story_page(story), source=story.path)
     for project in roadmap.projects.values():
-        page(urls.src("project", project.id), project.name, renderer.project_page(project), source=project.path)
+        page(
+            urls.src("project", project.id),
+            project.name,
+            renderer.project_page(project),
+            source=project.path,
+            feed=f"projects/{project.id}/feed.xml",
+        )
     for release in roadmap.settings.releases:
-        page(urls.src("release", release), f"Release {release}", renderer.release_page(release), searchable=False)
+        page(
+            urls.src("release", release),
+            f"Release {release}",
+            renderer.release_page(release),
+            searchable=False,
+            feed=f"releases/{release_slug(release)}/feed.xml",
+        )
         page(
             urls.src("print_release", release),
             f"Release {release}: planning packet",
@@ -159,16 +221,32 @@ def generate_tree(
             searchable=False,
         )
     for project in roadmap.projects.values():
+        current = roadmap.settings.current_release
         page(
             urls.src("print_project", project.id), f"{project.name}: what PMs ask", renderer.print_project(project, built), searchable=False
         )
+        for release in roadmap.settings.packet_releases:
+            if release != current:
+                page(
+                    urls.src("print_project_release", f"{project.id}/{release_slug(release)}"),
+                    f"{project.name}: what PMs ask for {release}",
+                    renderer.print_project(project, built, release),
+                    searchable=False,
+                )
     tree.home_summary = renderer.home_summary()
-    tree.blocks["rubric"] = renderer.render("rubric.html", "formats.md")
+    tree.blocks["rubric"] = label_cells(renderer.render("rubric.html", "formats.md"))
 
     package = resources.files("interlock")
     for name in ASSETS:
         tree.add(f"{ASSET_DIR}/{name}", package.joinpath(f"assets/{name}").read_text("utf-8"))
     for name in SCHEMAS:
         tree.add(f"schemas/{name}.schema.json", schema_text(name))
+    for path, xml in feeds.items():
+        tree.add(path, xml)
+        folder = path.rpartition("/")[0]
+        if folder:
+            # Material reads every <link rel="alternate"> as another language of the site and fetches the
+            # sitemap.xml beside it: an empty one there keeps that from failing on every project page.
+            tree.add(f"{folder}/sitemap.xml", _EMPTY_SITEMAP)
     tree.add("roadmap.json", json.dumps(export_model(roadmap, urls, history), indent=1, ensure_ascii=False) + "\n")
     return tree

@@ -57,6 +57,7 @@ class Settings:
     templates_dir: Path | None = None  # a site's own versions of the page templates
     weighing_dir: Path | None = None  # the group weighing exercise: <release>/<organisation>.yaml
     stale_days: int = 90  # the health page lists stories unchanged for longer
+    packet_releases: list[str] = field(default_factory=list)  # project packets for these releases too (the current one always)
 
     @property
     def ranking(self) -> bool:

@@ -39,6 +39,9 @@ class InterlockConfig(Config):
     personas = c.Type(list, default=[])
     criteria = c.Type(dict, default={})
     templates_dir = c.Optional(c.Type(str))
+    weighing_dir = c.Optional(c.Type(str))
+    stale_days = c.Type(int, default=90)
+    packet_releases = c.Type(list, default=[])
     # Created / updated dates, contributors and status timelines from git; off skips every git call.
     history = c.Type(bool, default=True)
 
@@ -70,7 +73,8 @@ class InterlockPlugin(BasePlugin[InterlockConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if not hasattr(self, "cache"):  # built without on_startup (MkDocs' API used directly)
             self.on_startup(command="build", dirty=False)
-        root = Path(config.config_file_path or ".").resolve().parent
+        # A configuration read from standard input has no file: its paths are relative to the working folder.
+        root = Path(config.config_file_path).resolve().parent if config.config_file_path else Path.cwd()
         try:
             self.settings = load_settings(dict(self.config), root)
         except SettingsError as exc:

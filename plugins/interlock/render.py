@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -15,18 +17,56 @@ from .body import BodyPlacer, BodyRenderer
 from .history import FileHistory, History, utc_date
 from .linking import Alignment, Roadmap, alignment_counts
 from .model import ALIGNMENTS, OPEN_STATUSES, STATUSES, Diagnostic, Project, Story
-from .urls import Urls, relative_url
+from .urls import Urls, relative_url, release_slug
 
 TOP_STORIES_ON_HOME = 5
 
 
 @dataclass
 class BarRow:
-    label: str
+    label: str  # the project's id
     href: str
     planned: int
     unplanned: int
     gap: int
+    declined: int = 0
+    name: str = ""  # the team's name, as readers know it
+
+    @property
+    def total(self) -> int:
+        return self.planned + self.unplanned + self.gap + self.declined
+
+    def __getitem__(self, kind: str) -> int:
+        return int(getattr(self, kind))
+
+
+@dataclass
+class AskGroup:
+    key: str
+    title: str
+    asks: list[Alignment]
+    folded: bool = False
+
+
+_CSS_SAFE = re.compile(r"[^A-Za-z0-9 .,:;()/_+-]")
+
+
+def css_string(value: object) -> Markup:
+    """Return text as a quoted CSS string that nothing in it can end, not even a closing </style>."""
+    escaped = _CSS_SAFE.sub(lambda m: f"\\{ord(m.group(0)):x} ", " ".join(str(value).split()))
+    return Markup(f'"{escaped}"')
+
+
+def ago(when: datetime, today: date) -> str:
+    """Return how long before `today` a date is, in words: 'today', '3 days ago', '5 weeks ago', '2 years ago'."""
+    days = (today - when.astimezone(timezone.utc).date()).days
+    if days <= 0:
+        return "today"
+    for size, unit in ((365, "year"), (30, "month"), (7, "week"), (1, "day")):
+        if days >= size * (2 if unit != "day" else 1):
+            count = days // size
+            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+    return f"{days} days ago"
 
 
 class Renderer:
@@ -39,10 +79,15 @@ class Renderer:
         overrides: Path | None = None,
         history: History | None = None,
         bodies: BodyRenderer | None = None,
+        *,
+        site_url: str | None = None,
+        today: date | None = None,
     ) -> None:
         self.roadmap = roadmap
         self.urls = urls
         self.history = history
+        # Paper cannot follow a relative link: with the site's address, packets link absolutely.
+        self.site_url = site_url.rstrip("/") + "/" if site_url else None
         self.bodies = bodies if bodies is not None else BodyRenderer()
         self.ranked_count = sum(rank is not None for rank in roadmap.ranks.values())
         self.problems: dict[str, list[Diagnostic]] = {}
@@ -71,28 +116,33 @@ class Renderer:
             history_of=self.history_of,
         )
         self.env.filters["day"] = utc_date
+        self.env.filters["css_string"] = css_string
+        self.today = today or datetime.now(timezone.utc).date()
+        self.env.filters["ago"] = lambda when: ago(when, self.today)
 
     def history_of(self, story: Story) -> FileHistory | None:
         """Return the git history of a story, or None when it is not committed (or history is off)."""
         return self.history.of(story.path) if self.history is not None else None
 
-    def render(self, template: str, current_src: str, **context: Any) -> str:
-        """Return the HTML of `template` as seen from the page whose source is `current_src`."""
+    def render(self, template: str, current_src: str, *, absolute: bool = False, **context: Any) -> str:
+        """Return the HTML of `template` as seen from the page whose source is `current_src` (with
+        `absolute` and a site address, every link is absolute: for paper)."""
         here = self.urls.url_of_src(current_src)
+        base = self.site_url if absolute else None
 
         def url(kind: str, key: str = "") -> str:
-            return relative_url(self.urls.page(kind, key), here)
+            return urljoin(base, self.urls.page(kind, key)) if base else relative_url(self.urls.page(kind, key), here)
 
         return self.env.get_template(template).render(url=url, **context)
 
-    def story_header(self, story: Story, src: str | None = None) -> str:
+    def story_header(self, story: Story, src: str | None = None, *, absolute: bool = False) -> str:
         """Return a story's header as seen from the page `src` (default: its own page)."""
         src = src or self.urls.src("story", story.id)
         # The header links only to pages outside the folders of the pages showing it, so it reads the
         # same from every page at the same depth: the story page and a release packet share one.
-        key = (story.id, relative_url("", self.urls.url_of_src(src)))
+        key = (story.id, "absolute" if absolute and self.site_url else relative_url("", self.urls.url_of_src(src)))
         if key not in self._headers:
-            self._headers[key] = self.render("story_header.html", src, story=story, **self._story_context(story))
+            self._headers[key] = self.render("story_header.html", src, absolute=absolute, story=story, **self._story_context(story))
         return self._headers[key]
 
     def story_footer(self, story: Story) -> str:
@@ -122,16 +172,47 @@ class Renderer:
     def projects_index(self) -> str:
         return self.render("projects_index.html", self.urls.src("projects"), bars=self.demand_rows())
 
+    def ask_groups(self, project: Project) -> list[AskGroup]:
+        """Return a project's asks in the groups a team reads them: the current release, later ones,
+        not yet targeted, then earlier releases and closed asks (folded)."""
+        settings = self.roadmap.settings
+        releases = settings.releases
+        current = settings.current_release
+        position = {r: i for i, r in enumerate(releases)}
+        now = position.get(current, len(releases)) if current else len(releases)
+        groups = {
+            "current": AskGroup("current", f"Asks for {current} (the current release)" if current else "Asks", []),
+            "later": AskGroup("later", "Asks for later releases", []),
+            "untargeted": AskGroup("untargeted", "Asks with no target release yet", []),
+            "earlier": AskGroup("earlier", "Earlier releases, and asks that are done, parked, rejected or superseded", [], folded=True),
+        }
+        for a in self.roadmap.by_project[project.id]:
+            target = a.story.target_release
+            closed = a.story.status in ("completed", "rejected", "parked") or self.roadmap.score_info[a.story.id].source == "superseded"
+            if closed or (target in position and position[target] < now):
+                groups["earlier"].asks.append(a)
+            elif target is not None and target == current:
+                groups["current"].asks.append(a)
+            elif target in position:
+                groups["later"].asks.append(a)
+            else:
+                groups["untargeted"].asks.append(a)
+        return [g for g in groups.values() if g.asks]
+
     def project_page(self, project: Project) -> str:
         aligned = self.roadmap.by_project[project.id]
+        settings = self.roadmap.settings
+        current = settings.current_release
+        ordered = [r for r in reversed(settings.releases) if r in project.releases] + [
+            r for r in project.releases if r not in settings.releases
+        ]
         return self.render(
             "project.html",
             self.urls.src("project", project.id),
             project=project,
             problems=self.problems.get(project.path, []),
             aligned=aligned,
-            unplanned=[a for a in aligned if a.kind == "unplanned"],
-            gaps=[a for a in aligned if a.kind == "gap"],
+            groups=self.ask_groups(project),
             declined=[a for a in aligned if a.kind == "declined"],
             unasked=[
                 item
@@ -139,8 +220,8 @@ class Renderer:
                 for item in plan.items
                 if not item.stories and not self.roadmap.by_item.get((project.id, item.release, item.id))
             ],
-            releases=[r for r in reversed(self.roadmap.settings.releases) if r in project.releases]
-            + [r for r in project.releases if r not in self.roadmap.settings.releases],
+            releases=ordered,
+            open_release=current if current in project.releases else (ordered[0] if ordered else None),
         )
 
     def releases_index(self) -> str:
@@ -157,9 +238,10 @@ class Renderer:
             bars=self.demand_rows(stories),
         )
 
-    def story_body(self, story: Story, src: str, *, id_prefix: str = "") -> str:
+    def story_body(self, story: Story, src: str, *, id_prefix: str = "", absolute: bool = False) -> str:
         """Return a story's published body HTML as seen from the page `src`."""
-        return self.placer.place(self.bodies.render(story.body), src, id_prefix=id_prefix)
+        base = self.site_url if absolute else None
+        return self.placer.place(self.bodies.render(story.body), src, id_prefix=id_prefix, base=base)
 
     def story_page(self, story: Story) -> str:
         """Return the whole story page: header, the PM's text, then related stories and history."""
@@ -185,18 +267,31 @@ class Renderer:
             matrix=self.matrix(stories),
         )
 
-    def print_project(self, project: Project, built: str) -> str:
-        """Return the printable packet of what PMs ask of one project."""
+    def print_project(self, project: Project, built: str, release: str | None = None) -> str:
+        """Return the printable packet of what PMs ask of one project for one release (default: the
+        current one): that release's open asks in full, the others as one line each."""
+        settings = self.roadmap.settings
+        release = release or settings.current_release
         aligned = self.roadmap.by_project[project.id]
+        full = [a for a in aligned if a.story.target_release == release and a.story.status not in ("completed", "rejected", "parked")]
+        shown = {a.story.id for a in full}
+        src = (
+            self.urls.src("print_project", project.id)
+            if release == settings.current_release
+            else self.urls.src("print_project_release", f"{project.id}/{release_slug(release or '')}")
+        )
         return self._packet(
-            self.urls.src("print_project", project.id),
-            [a.story for a in aligned],
-            aligned,
+            src,
+            [a.story for a in full],
+            full,
             built,
-            heading=f"{project.name}: what PMs ask",
-            lead=f"Every story that names {project.name}, by rank, with the gap, the alignment and the liaison.",
+            heading=f"{project.name}: what PMs ask for {release}" if release else f"{project.name}: what PMs ask",
+            lead=f"The open stories that target {release} and name {project.name}, in full, by rank, with the gap, the alignment "
+            "and the liaison; the team's other asks are listed at the end, one line each.",
             online=("project", project.id),
             matrix=None,
+            project=project,
+            others=[a for a in aligned if a.story.id not in shown],
         )
 
     def _packet(
@@ -210,13 +305,15 @@ class Renderer:
         lead: str,
         online: tuple[str, str],
         matrix: dict[str, Any] | None,
+        project: Project | None = None,
+        others: list[Alignment] | None = None,
     ) -> str:
         entries = []
         for story in stories:
-            header = self.story_header(story, src)
+            header = self.story_header(story, src, absolute=True)
             # The packet gives each story its own heading; the page title of the story page is dropped.
             header = header.partition("</h1>")[2] or header
-            body = re.sub(r"<details(?![^>]*\bopen)", "<details open", self.story_body(story, src, id_prefix=f"{story.id}-"))
+            body = re.sub(r"<details(?![^>]*\bopen)", "<details open", self.story_body(story, src, id_prefix=f"{story.id}-", absolute=True))
             entries.append({"story": story, "header": Markup(header), "body": Markup(body)})
         kind, key = online
         return self.render(
@@ -228,9 +325,23 @@ class Renderer:
             entries=entries,
             c=alignment_counts(counted),
             matrix=matrix,
-            online=relative_url(self.urls.page(kind, key), self.urls.url_of_src(src)),
+            online=urljoin(self.site_url, self.urls.page(kind, key)) if self.site_url else None,
+            online_path="/" + self.urls.page(kind, key),
             online_label=f"the {kind} page",
+            project=project,
+            others=others or [],
+            absolute=True,
         )
+
+    def health_page(self, today: date) -> str:
+        from .health import health_context
+
+        return self.render("health.html", self.urls.src("health"), **health_context(self.roadmap, self.history, today=today))
+
+    def timeline_page(self) -> str:
+        from .timeline import timeline_context
+
+        return self.render("timeline.html", self.urls.src("timeline"), **timeline_context(self.roadmap))
 
     def problems_page(self) -> str:
         rm = self.roadmap
@@ -285,9 +396,18 @@ class Renderer:
         rows = []
         for name, aligned in self.roadmap.by_project.items():
             counts = alignment_counts([a for a in aligned if wanted is None or a.story.id in wanted])
-            if counts["planned"] + counts["unplanned"] + counts["gap"]:
-                rows.append(BarRow(name, self.urls.page("project", name), counts["planned"], counts["unplanned"], counts["gap"]))
-        return sorted(rows, key=lambda r: (-(r.planned + r.unplanned + r.gap), r.label))
+            row = BarRow(
+                name,
+                self.urls.page("project", name),
+                counts["planned"],
+                counts["unplanned"],
+                counts["gap"],
+                counts["declined"],
+                self.roadmap.projects[name].name,
+            )
+            if row.total:
+                rows.append(row)
+        return sorted(rows, key=lambda r: (-r.total, r.label))
 
 
 def _pct(value: float | None) -> str:

@@ -71,7 +71,9 @@ def read_site_config(config_file: Path) -> dict[str, Any]:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 line = event.start_mark.line + 1 if event.start_mark else 1
-                raise ValueError(f"{config_file}:{line}: anchors and aliases are not allowed in the site configuration; write the values out")
+                raise ValueError(
+                    f"{config_file}:{line}: anchors and aliases are not allowed in the site configuration; write the values out"
+                )
         config = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader subclass
     except yaml.YAMLError as exc:
         raise ValueError(f"{config_file}: not valid YAML: {exc}") from exc

@@ -135,11 +135,14 @@ def _write_config(config: dict[str, Any], config_file: Path, out: Path) -> int:
                 (overrides / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(source, overrides / rel)
                 written += 1
-        partial = overrides / "partials" / "source.html"
-        if not partial.exists():  # the theme's repository widget without its call to the hosting API
-            partial.parent.mkdir(parents=True, exist_ok=True)
-            partial.write_text(resources.files("interlock").joinpath("theme/partials/source.html").read_text("utf-8"), "utf-8")
-            written += 1
+        # The theme's repository widget without its call to the hosting API, and the feeds in the head;
+        # a site's own versions of these files come first.
+        for name in ("partials/source.html", "main.html"):
+            target = overrides / name
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(resources.files("interlock").joinpath(f"theme/{name}").read_text("utf-8"), "utf-8")
+                written += 1
         theme["custom_dir"] = OVERRIDES
         result["theme"] = theme
     (out / "mkdocs.yml").write_text(

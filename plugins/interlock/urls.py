@@ -14,7 +14,10 @@ _SOURCES = {
     "releases": "releases/index.md",
     "ranking": "ranking.md",
     "problems": "problems.md",
+    "health": "health.md",
+    "timeline": "timeline.md",
     "print_project": "print/projects/{key}.md",
+    "print_project_release": "print/projects/{key}.md",  # key: <project>/<release slug>
 }
 
 

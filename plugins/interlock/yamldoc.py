@@ -153,7 +153,9 @@ class _Builder:
             tag = getattr(event, "tag", None)
             if tag and tag != "!" and tag not in _ALLOWED_TAGS:  # events carry a tag only where the text wrote one
                 written = "!!" + tag[len("tag:yaml.org,2002:") :] if tag.startswith("tag:yaml.org,2002:") else tag
-                raise _Refused(*self.mark(event), "R003", f"the YAML tag '{written}' is not allowed; remove it (and quote the value if needed)")
+                raise _Refused(
+                    *self.mark(event), "R003", f"the YAML tag '{written}' is not allowed; remove it (and quote the value if needed)"
+                )
             anchor = getattr(event, "anchor", None)
             if anchor is not None:
                 raise _Refused(*self.mark(event), "R006", f"anchor '&{anchor}': anchors and aliases are not allowed; remove '&{anchor}'")
@@ -228,7 +230,7 @@ class _Builder:
             try:
                 value = self.construct(event, tag)
             except _CONSTRUCT_ERRORS:
-                self.add("R003", event, f"key {name} cannot be read as {tag.rsplit(':', 1)[-1]}; put it in quotes: \"{name}\"")
+                self.add("R003", event, f'key {name} cannot be read as {tag.rsplit(":", 1)[-1]}; put it in quotes: "{name}"')
             else:
                 self.add("R104", event, f'key {name} is read by YAML as {describe_value(value)}; put it in quotes: "{name}"')
         if name in frame.value:
@@ -264,7 +266,9 @@ class _Builder:
             value = self.construct(event, tag)
         except _CONSTRUCT_ERRORS:
             kind = tag.rsplit(":", 1)[-1]
-            self.add("R003", event, f"'{event.value}' cannot be read as {'a ' if kind != 'int' else 'an '}{kind}; write it as a quoted string")
+            self.add(
+                "R003", event, f"'{event.value}' cannot be read as {'a ' if kind != 'int' else 'an '}{kind}; write it as a quoted string"
+            )
             return event.value
         if not event.style:  # a plain scalar YAML turned into a number, boolean, date or null
             self.doc.coerced[path] = event.value

@@ -27,8 +27,11 @@ def test_a_declined_ask_on_the_story_and_the_project_page(demo_server: Server, p
     declined = page.locator("#declined + ul")
     assert "High availability for instances" in declined.inner_text() and "Restarting failed servers" in declined.inner_text()
     page.goto(demo_server.url("projects/nova/"))
-    answer = page.locator("#asks-table tr", has_text="Rolling upgrades without control-plane downtime")
-    assert "planned as Skip-level upgrades between SLURP releases" in answer.inner_text()
+    answer = page.locator("table.rm-asks tr", has_text="Rolling upgrades without control-plane downtime")
+    assert "named by the team" in answer.inner_text() and "Skip-level upgrades between SLURP releases" in answer.inner_text()
+    page.goto(demo_server.url("stories/rolling-upgrades/"))
+    row = page.locator("table.rm-projects tbody tr", has_text="Compute (Nova)")
+    assert "planned as Skip-level upgrades between SLURP releases" in row.inner_text()
 
 
 def test_the_story_page_explains_its_score(demo_server: Server, page: Any) -> None:

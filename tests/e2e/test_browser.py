@@ -120,7 +120,10 @@ def test_release_packet_prints_one_story_per_page_inside_the_paper(demo_server: 
     assert 1 + len(stories) <= len(texts) <= 2 + 4 * len(stories)
     starts = {}
     for number, text in enumerate(texts, start=1):
-        first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+        # The first line of a page is the running head (packet title, build date); the story title follows.
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        assert lines and lines[0].startswith("Release 2026.1: planning packet") and "Built" in lines[0], lines[:2]
+        first = lines[1] if len(lines) > 1 else ""
         for story in stories:
             if first.startswith(story["title"][:40]):
                 starts[story["id"]] = number

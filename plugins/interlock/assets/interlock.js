@@ -47,11 +47,13 @@
     if (!tables.length) return;
     var text = box.querySelector('[data-rm-filter="text"]');
     var status = box.querySelector('[data-rm-filter="status"]');
+    var alignment = box.querySelector('[data-rm-filter="alignment"]');
     var since = box.querySelector('[data-rm-filter="since"]');
     var count = box.querySelector("[data-rm-count]");
     function apply() {
       var words = text ? (text.value || "").toLowerCase().split(/\s+/).filter(Boolean) : [];
       var wanted = status ? status.value : "";
+      var kind = alignment ? alignment.value : "";
       var from = since ? since.value : "";  // YYYY-MM-DD compares correctly as text
       var shown = 0, total = 0;
       tables.forEach(function (table) {
@@ -59,6 +61,7 @@
           var haystack = row.textContent.toLowerCase();
           var updated = row.getAttribute("data-updated");
           var ok = (!wanted || row.getAttribute("data-status") === wanted) &&
+            (!kind || row.getAttribute("data-alignment") === kind) &&
             (!from || (updated !== null && updated !== "" && updated >= from)) &&
             words.every(function (w) { return haystack.indexOf(w) !== -1; });
           row.hidden = !ok;
@@ -70,13 +73,68 @@
     }
     if (text) text.addEventListener("input", apply);
     if (status) status.addEventListener("change", apply);
+    if (alignment) alignment.addEventListener("change", apply);
     if (since) since.addEventListener("change", apply);
     apply();
   }
 
+  // The timeline: cards of the stories that ask something of one project (?project=nova links to it).
+  function makeTimelineFilter(box) {
+    var select = box.querySelector("select[data-rm-timeline-filter]");
+    var count = box.querySelector("[data-rm-timeline-count]");
+    if (!select) return;
+    box.hidden = false;
+    function apply() {
+      var wanted = select.value, shown = 0, total = 0;
+      document.querySelectorAll("section.rm-timeline-column").forEach(function (column) {
+        var here = 0;
+        column.querySelectorAll("li.rm-timeline-card").forEach(function (card) {
+          var projects = (card.getAttribute("data-projects") || "").split(/\s+/);
+          var ok = !wanted || projects.indexOf(wanted) !== -1;
+          card.hidden = !ok;
+          total += 1;
+          if (ok) { shown += 1; here += 1; }
+        });
+        var number = column.querySelector("[data-rm-timeline-shown]");
+        if (number) number.textContent = String(here);
+        var empty = column.querySelector("[data-rm-timeline-empty]");
+        if (empty) empty.hidden = here !== 0;
+      });
+      if (count) count.textContent = shown + " of " + total + " stories shown";
+      var address = new URL(window.location.href);
+      if (wanted) address.searchParams.set("project", wanted); else address.searchParams.delete("project");
+      window.history.replaceState(null, "", address.toString());
+    }
+    var asked = new URLSearchParams(window.location.search).get("project");
+    if (asked && Array.prototype.some.call(select.options, function (o) { return o.value === asked; })) select.value = asked;
+    select.addEventListener("change", apply);
+    apply();
+  }
+
+  // A filter named in the address (?status=accepted from the home page's tiles) is applied on load.
+  function applyQuery(box) {
+    var query = new URLSearchParams(window.location.search);
+    ["status", "alignment"].forEach(function (name) {
+      var control = box.querySelector('[data-rm-filter="' + name + '"]');
+      var value = query.get(name);
+      if (control && value && Array.prototype.some.call(control.options, function (o) { return o.value === value; })) {
+        control.value = value;
+        control.dispatchEvent(new Event("change"));
+      }
+    });
+  }
+
+  // The theme's search box is a dialog without a name; screen readers announce it by this one.
+  function nameSearchDialog() {
+    var dialog = document.querySelector(".md-search[role='dialog']");
+    if (dialog && !dialog.hasAttribute("aria-label")) dialog.setAttribute("aria-label", "Search the roadmap");
+  }
+
   function init() {
+    nameSearchDialog();
     document.querySelectorAll("table.rm-sortable").forEach(makeSortable);
-    document.querySelectorAll("[data-rm-filters]").forEach(makeFilterable);
+    document.querySelectorAll("[data-rm-filters]").forEach(function (box) { makeFilterable(box); applyQuery(box); });
+    document.querySelectorAll("[data-rm-timeline-filters]").forEach(makeTimelineFilter);
   }
 
   // `interlock print --paper a4|letter` asks for a paper size in the address.

@@ -115,6 +115,10 @@ def load_settings(options: dict[str, Any], root: Path, *, folders_must_exist: bo
     if not isinstance(stale_days, int) or isinstance(stale_days, bool) or stale_days < 1:
         problems.append(f"'stale_days' must be a whole number of days, not {stale_days!r}")
         stale_days = 90
+    packet_releases = strings("packet_releases")
+    for release in packet_releases:
+        if release not in releases:
+            problems.append(f"'packet_releases': '{release}' is not in 'releases'{suggest(release, releases)}")
     templates = options.get("templates_dir")
     templates_dir = None
     if templates is not None:
@@ -124,7 +128,17 @@ def load_settings(options: dict[str, Any], root: Path, *, folders_must_exist: bo
     if problems:
         raise SettingsError(problems)
     return Settings(
-        root, dirs["stories_dir"], dirs["priorities_dir"], releases, current, personas, criteria, templates_dir, weighing_dir, stale_days
+        root,
+        dirs["stories_dir"],
+        dirs["priorities_dir"],
+        releases,
+        current,
+        personas,
+        criteria,
+        templates_dir,
+        weighing_dir,
+        stale_days,
+        packet_releases,
     )
 
 
