@@ -49,6 +49,7 @@ class PageInfo:
     source: str | None = None  # the input file the page shows, relative to the site root (edit links)
     searchable: bool = True
     feed: str | None = None  # the Atom feed of what the page is about, relative to the site root
+    wide: bool = False  # a page of wide tables: the screen's width, no table of contents beside it
 
 
 @dataclass
@@ -109,6 +110,9 @@ def page_markdown(info: PageInfo, fragment: str) -> str:
     meta: dict[str, object] = {"title": html.escape(info.title, quote=False)}  # themes print titles unescaped
     if not info.searchable:
         meta["search"] = {"exclude": True}
+    if info.wide:
+        meta["hide"] = ["toc"]  # Material's and Zensical's way to give the content the width
+        fragment = f'<div class="rm-wide">\n{fragment}\n</div>'
     if info.feed:
         meta["feed"] = info.feed  # the theme override links it from the page's head
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1_000_000)
@@ -182,20 +186,22 @@ def generate_tree(
     tree = DocsTree()
     feeds = build_feeds(roadmap, history, urls, site_url=site_url, built=built, title=site_name)
 
-    def page(src: str, title: str, fragment: str, *, source: str | None = None, searchable: bool = True, feed: str | None = None) -> None:
+    def page(
+        src: str, title: str, fragment: str, *, source: str | None = None, searchable: bool = True, feed: str | None = None, wide: bool = False
+    ) -> None:
         fragment = label_cells(fragment)
-        info = PageInfo(title, headings_of(fragment), source, searchable, feed if feed in feeds else None)
+        info = PageInfo(title, headings_of(fragment), source, searchable, feed if feed in feeds else None, wide)
         tree.add(src, page_markdown(info, fragment), info)
 
     # Listings and release pages repeat what the pages they link to say: out of the search index.
-    page(urls.src("stories"), "Stories", renderer.stories_index(), searchable=False)
+    page(urls.src("stories"), "Stories", renderer.stories_index(), searchable=False, wide=True)
     page(urls.src("projects"), "Projects", renderer.projects_index(), searchable=False)
     page(urls.src("releases"), "Releases", renderer.releases_index(), searchable=False)
     page(urls.src("problems"), "Problems", renderer.problems_page(), searchable=False)
     page(urls.src("health"), "Health of the roadmap", renderer.health_page(date.fromisoformat(built)), searchable=False, feed="feed.xml")
     page(urls.src("timeline"), "Timeline", renderer.timeline_page(), searchable=False, feed="feed.xml")
     if roadmap.settings.ranking:  # criteria: {} turns ranking off, and the page with it
-        page(urls.src("ranking"), "Ranking", renderer.ranking_page(), searchable=False)
+        page(urls.src("ranking"), "Ranking", renderer.ranking_page(), searchable=False, wide=True)
     for story in roadmap.stories.values():
         page(urls.src("story", story.id), story.title, renderer.story_page(story), source=story.path)
     for project in roadmap.projects.values():
@@ -205,6 +211,7 @@ def generate_tree(
             renderer.project_page(project),
             source=project.path,
             feed=f"projects/{project.id}/feed.xml",
+            wide=True,
         )
     for release in roadmap.settings.releases:
         page(
@@ -213,6 +220,7 @@ def generate_tree(
             renderer.release_page(release),
             searchable=False,
             feed=f"releases/{release_slug(release)}/feed.xml",
+            wide=True,
         )
         page(
             urls.src("print_release", release),

@@ -57,6 +57,27 @@ def css_string(value: object) -> Markup:
     return Markup(f'"{escaped}"')
 
 
+_LONG_RUN = re.compile(r"\S{21,}")
+_SOFT_POINT = re.compile(r"(?<=[/.\-_=?&,;:])(?=[^/.\-_=?&,;:])")
+_CHUNK = 16
+
+
+def breakable(value: object) -> Markup:
+    """Return text escaped, with break opportunities (<wbr>) in every run of more than 20 characters
+    without a space: after punctuation, else every 16 characters. A long URL or word in a title or a
+    gap then wraps inside a narrow table cell or phone card instead of widening the page, and the
+    cells' other words never break inside (CSS keeps `overflow-wrap: normal` there)."""
+    text = str(value)
+
+    def soften(match: re.Match[str]) -> str:
+        parts: list[str] = []
+        for piece in _SOFT_POINT.split(match.group(0)):
+            parts.extend(piece[i : i + _CHUNK] for i in range(0, len(piece), _CHUNK))
+        return "\0".join(parts)
+
+    return Markup(str(Markup.escape(_LONG_RUN.sub(soften, text.replace("\0", "")))).replace("\0", "<wbr>"))
+
+
 def ago(when: datetime, today: date) -> str:
     """Return how long before `today` a date is, in words: 'today', '3 days ago', '5 weeks ago', '2 years ago'."""
     days = (today - when.astimezone(timezone.utc).date()).days
@@ -117,6 +138,7 @@ class Renderer:
         )
         self.env.filters["day"] = utc_date
         self.env.filters["css_string"] = css_string
+        self.env.filters["breakable"] = breakable
         self.today = today or datetime.now(timezone.utc).date()
         self.env.filters["ago"] = lambda when: ago(when, self.today)
 
