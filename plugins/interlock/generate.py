@@ -187,7 +187,14 @@ def generate_tree(
     feeds = build_feeds(roadmap, history, urls, site_url=site_url, built=built, title=site_name)
 
     def page(
-        src: str, title: str, fragment: str, *, source: str | None = None, searchable: bool = True, feed: str | None = None, wide: bool = False
+        src: str,
+        title: str,
+        fragment: str,
+        *,
+        source: str | None = None,
+        searchable: bool = True,
+        feed: str | None = None,
+        wide: bool = False,
     ) -> None:
         fragment = label_cells(fragment)
         info = PageInfo(title, headings_of(fragment), source, searchable, feed if feed in feeds else None, wide)
