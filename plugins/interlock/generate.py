@@ -206,7 +206,7 @@ def generate_tree(
     page(urls.src("releases"), "Releases", renderer.releases_index(), searchable=False)
     page(urls.src("problems"), "Problems", renderer.problems_page(), searchable=False)
     page(urls.src("health"), "Health of the roadmap", renderer.health_page(date.fromisoformat(built)), searchable=False, feed="feed.xml")
-    page(urls.src("timeline"), "Timeline", renderer.timeline_page(), searchable=False, feed="feed.xml")
+    page(urls.src("timeline"), "Timeline", renderer.timeline_page(), searchable=False, feed="feed.xml", wide=True)
     if roadmap.settings.ranking:  # criteria: {} turns ranking off, and the page with it
         page(urls.src("ranking"), "Ranking", renderer.ranking_page(), searchable=False, wide=True)
     for story in roadmap.stories.values():
