@@ -1,7 +1,8 @@
 """Scale benchmark: check, build, floor and memory for growing corpora, and one `mkdocs serve` rebuild.
 
 For each N it generates a corpus (bench/corpus.py) and measures, each in a fresh process:
-  (a) `interlock check` wall time
+  (a) `interlock check` wall time: cold (no cache), with nothing changed, after a one-story edit, and
+      `--changed-since HEAD` after another (the pre-commit case)
   (b) `mkdocs build` of the roadmap site, and its peak memory (d)
   (c) the floor: the same story Markdown built by plain mkdocs-material, no plugin, no story in the nav
 Then it prints the table with (b)/(c) and the growth of each from 1,000 to 4,000 stories, and times a
@@ -40,6 +41,21 @@ def measure(command: list[str], cwd: Path) -> tuple[float, float]:
     if process.returncode not in (0, 1) or "Traceback" in stderr:
         raise SystemExit(f"{' '.join(command)} failed:\n{stderr[-3000:]}")
     return elapsed, usage.ru_maxrss / 1024
+
+
+def edit_story(root: Path, sentence: str) -> None:
+    """Append a sentence to the first story, as a PM's one-line edit."""
+    story = sorted((root / "stories").glob("*.md"))[0]
+    story.write_text(story.read_text("utf-8") + f"\n{sentence}\n", "utf-8")
+
+
+def commit_all(root: Path) -> None:
+    """Make the corpus a git repository with one commit, for `check --changed-since`."""
+    git = ["git", "-C", str(root), "-c", "user.name=bench", "-c", "user.email=bench@example.org"]
+    (root / ".gitignore").write_text(".cache/\nsite/\nfloor/\n", "utf-8")  # a tracked cache is refused
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "corpus"], check=True)
 
 
 def floor_site(root: Path, releases: list[str]) -> Path:
@@ -92,12 +108,20 @@ def main() -> None:
     args = parser.parse_args()
     releases = [f"{2020 + i // 2}.{1 + i % 2}" for i in range(args.releases)]
     rows = {}
+    checks: dict[int, tuple[float, float, float]] = {}
     work = Path(tempfile.mkdtemp(prefix="interlock-scale-"))
     print(f"corpora in {work}; P={args.projects}, R={args.releases}; {os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
     for n in args.sizes:
         root = work / f"n{n}"
         generate(root, n, args.projects, args.releases)
-        check, _ = measure([str(BIN / "interlock"), "check"], root)
+        check, _ = measure([str(BIN / "interlock"), "check"], root)  # cold: no .cache yet
+        warm, _ = measure([str(BIN / "interlock"), "check"], root)
+        edit_story(root, "One more sentence from the benchmark.")
+        edited, _ = measure([str(BIN / "interlock"), "check"], root)
+        commit_all(root)
+        edit_story(root, "And another one.")
+        since, _ = measure([str(BIN / "interlock"), "check", "--changed-since", "HEAD"], root)
+        checks[n] = (warm, edited, since)
         build, memory = measure([str(BIN / "mkdocs"), "build", "-q", "-d", str(root / "site")], root)
         pages = sum(1 for _ in (root / "site").rglob("index.html"))
         floor_root = floor_site(root, releases)
@@ -110,6 +134,11 @@ def main() -> None:
     print("|--------:|------------:|------------:|------------:|--------:|------------:|------:|")
     for n, (check, build, floor, memory, pages) in rows.items():
         print(f"| {n:,} | {check:.2f} | {build:.2f} | {floor:.2f} | {build / floor:.2f} | {memory:.0f} | {pages:,} |")
+    print()
+    print("| stories | cold check s | nothing changed s | one story edited s | --changed-since HEAD, one edit s |")
+    print("|--------:|-------------:|------------------:|-------------------:|--------------------------------:|")
+    for n, (warm, edited, since) in checks.items():
+        print(f"| {n:,} | {rows[n][0]:.2f} | {warm:.2f} | {edited:.2f} | {since:.2f} |")
     if 1000 in rows and 4000 in rows:
         a, b = rows[1000], rows[4000]
         print(

@@ -16,6 +16,15 @@ settings.register_profile("fuzz", max_examples=5000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def no_cache_in_the_source_tree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checks run in the fixture folders themselves: no test leaves a .cache/ there. The cache has
+    its own tests (tests/unit/test_cache.py), which turn it back on in tmp_path."""
+    monkeypatch.setenv("INTERLOCK_CACHE", "0")
+
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 

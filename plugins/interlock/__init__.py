@@ -2,9 +2,32 @@
 
 from __future__ import annotations
 
-from .linking import Roadmap, build_roadmap
-from .model import Diagnostic, Settings, Story
-from .rules import SettingsError, load_settings
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.2.0"
 __all__ = ["Diagnostic", "Roadmap", "Settings", "SettingsError", "Story", "build_roadmap", "load_settings", "__version__"]
+
+if TYPE_CHECKING:
+    from .linking import Roadmap, build_roadmap
+    from .model import Diagnostic, Settings, Story
+    from .rules import SettingsError, load_settings
+
+# The names load when first used: `interlock check` with nothing changed answers from its cache
+# without importing the Markdown converter and the rules at all.
+_HOMES = {
+    "Roadmap": "linking",
+    "build_roadmap": "linking",
+    "Diagnostic": "model",
+    "Settings": "model",
+    "Story": "model",
+    "SettingsError": "rules.settings",
+    "load_settings": "rules.settings",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'interlock' has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(f".{_HOMES[name]}", __name__), name)

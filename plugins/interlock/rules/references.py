@@ -7,6 +7,7 @@ import re
 import string
 from collections.abc import Iterable, Iterator
 
+from ..cache import Store, digest
 from ..model import Diagnostic, Project, Story
 from ..yamldoc import Document
 from .frontmatter import nearest_title
@@ -33,7 +34,9 @@ _PROBLEM_CHARS = 400  # enough to tell two statements apart, bounded so the comp
 MIN_TITLE, MIN_PROBLEM = 16, 40
 
 
-def iter_corpus_problems(docs: dict[str, Document], stories: dict[str, Story], changed: set[str] | None = None) -> Iterator[Diagnostic]:
+def iter_corpus_problems(
+    docs: dict[str, Document], stories: dict[str, Story], changed: set[str] | None = None, store: Store | None = None
+) -> Iterator[Diagnostic]:
     """Yield problems that need all stories at once: duplicate refs, relations, cycles, near-duplicates.
 
     A ref used twice is reported on the later story by id; with `changed` paths, unchanged stories
@@ -70,7 +73,7 @@ def iter_corpus_problems(docs: dict[str, Document], stories: dict[str, Story], c
                     f"'{other}' is superseded by this story but is still '{old.status}'; set its status to 'parked' or 'rejected'",
                     value=True,
                 )
-    yield from _iter_near_duplicates(docs, stories)
+    yield from _iter_near_duplicates(docs, stories, store)
 
 
 def _iter_cycles(docs: dict[str, Document], stories: dict[str, Story]) -> Iterator[Diagnostic]:
@@ -111,37 +114,75 @@ def _problem_text(story: Story) -> str:
     return " ".join((section.text if section else "").split())[:_PROBLEM_CHARS]
 
 
-def _iter_near_duplicates(docs: dict[str, Document], stories: dict[str, Story]) -> Iterator[Diagnostic]:
+def _similar_pairs(kind: str, texts: list[str], store: Store, shortest: int) -> set[tuple[int, int]]:
+    """Return the pairs (i, j), i < j, of texts at least `shortest` long that are near-duplicates.
+
+    Similarity is a function of the two texts alone, so the pairs found among texts seen in an
+    earlier run are kept in the cache (by the texts' digests) and only new texts are compared: an
+    edit to one story costs one row of comparisons, not all of them."""
+    from rapidfuzz import fuzz, process
+
+    lengths = [len(text) for text in texts]
+    if kind == "title":  # token order ignored: the same as token_sort_ratio, with each text sorted once
+        texts = [" ".join(sorted(text.split())) for text in texts]
+        cutoff = TITLE_SIMILARITY
+    else:
+        cutoff = PROBLEM_SIMILARITY
+    keys = [digest(text) for text in texts]
+    by_key: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        if lengths[i] >= shortest:
+            by_key.setdefault(key, []).append(i)
+    entry = digest("near-duplicates", kind, str(cutoff), str(shortest))
+    seen_keys: set[str] = set()
+    similar: set[tuple[str, str]] = set()
+    cached = store.get("similar", entry)
+    if isinstance(cached, dict) and isinstance(cached.get("texts"), list) and isinstance(cached.get("pairs"), list):
+        try:
+            seen_keys = {k for k in cached["texts"] if isinstance(k, str)}
+            similar = {(a, b) for a, b in cached["pairs"] if a in by_key and b in by_key and a in seen_keys and b in seen_keys}
+        except (TypeError, ValueError):
+            seen_keys, similar = set(), set()
+    seen = sorted(k for k in by_key if k in seen_keys)
+    new = sorted(k for k in by_key if k not in seen_keys)
+    for n, key in enumerate(new):
+        text = texts[by_key[key][0]]
+        others = seen + new[n + 1 :]
+        for _, _, offset in process.extract(
+            text, [texts[by_key[k][0]] for k in others], scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
+        ):
+            similar.add(tuple(sorted((key, others[offset]))))  # type: ignore[arg-type]
+    if new or len(seen) != len(seen_keys):
+        store.put("similar", entry, {"texts": sorted(by_key), "pairs": sorted(similar)})
+    pairs = {(i, j) for group in by_key.values() for i, j in itertools.combinations(group, 2)}  # the same text twice
+    for a, b in similar:
+        pairs.update((min(i, j), max(i, j)) for i in by_key[a] for j in by_key[b])
+    return pairs
+
+
+def _iter_near_duplicates(docs: dict[str, Document], stories: dict[str, Story], store: Store | None = None) -> Iterator[Diagnostic]:
     """Yield a warning on the later of two stories whose titles or problem statements nearly match."""
     if len(stories) < 2:
         return
-    from rapidfuzz import fuzz, process
-
+    store = store if store is not None else Store.off()
     ids = sorted(stories)
     titles = [stories[sid].title.lower() for sid in ids]
     problems = [_problem_text(stories[sid]).lower() for sid in ids]
-    seen: set[tuple[str, str]] = set()
-    for kind, texts, scorer, cutoff in (
-        ("title", titles, fuzz.token_sort_ratio, TITLE_SIMILARITY),
-        ("problem description", problems, fuzz.ratio, PROBLEM_SIMILARITY),
-    ):
-        shortest = MIN_TITLE if kind == "title" else MIN_PROBLEM
-        for i, text in enumerate(texts):
-            if len(text) < shortest:
-                continue  # too short to call a duplicate: 'Quotas' and 'Quota' are two stories
-            for _, _, offset in process.extract(text, texts[i + 1 :], scorer=scorer, score_cutoff=cutoff, limit=None):
-                j = i + 1 + offset
-                if (ids[i], ids[j]) in seen or len(texts[j]) < shortest:
-                    continue
-                seen.add((ids[i], ids[j]))
-                first, later = stories[ids[i]], stories[ids[j]]
-                yield docs[later.id].problem(
-                    ("title",),
-                    "R213",
-                    f"the {kind} is nearly the same as that of {first.path} ('{first.title}'); merge the two stories, "
-                    "or say how they differ and list each other under 'related'",
-                    severity="warning",
-                )
+    seen: set[tuple[int, int]] = set()
+    for kind, texts, shortest in (("title", titles, MIN_TITLE), ("problem description", problems, MIN_PROBLEM)):
+        # too short to call a duplicate: 'Quotas' and 'Quota' are two stories
+        for i, j in sorted(_similar_pairs(kind, texts, store, shortest)):
+            if (i, j) in seen:
+                continue
+            seen.add((i, j))
+            first, later = stories[ids[i]], stories[ids[j]]
+            yield docs[later.id].problem(
+                ("title",),
+                "R213",
+                f"the {kind} is nearly the same as that of {first.path} ('{first.title}'); merge the two stories, "
+                "or say how they differ and list each other under 'related'",
+                severity="warning",
+            )
 
 
 def iter_answer_problems(project_docs: list[tuple[Document, Project]], stories: dict[str, Story]) -> Iterator[Diagnostic]:

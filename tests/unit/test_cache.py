@@ -1,0 +1,241 @@
+"""The cache on disk: it may make a check fast, never change what it says."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+from datetime import date, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from interlock.cache import FOLDER, Store, Unencodable, decode_object, encode_value, settings_key, tree_key
+from interlock.checking import run_check
+from interlock.cli import main
+from interlock.loader import DocumentCache, read_document
+from interlock.rules import load_settings
+from interlock.siteconfig import read_site_options
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def cache_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("INTERLOCK_CACHE", raising=False)  # the suite turns it off elsewhere
+
+
+def site(tmp_path: Path, name: str = "broken") -> Path:
+    root = tmp_path / name
+    shutil.copytree(FIXTURES / name, root, ignore=shutil.ignore_patterns(".cache"))
+    return root
+
+
+def settings_of(root: Path):  # type: ignore[no-untyped-def]
+    options, found = read_site_options(root / "mkdocs.yml")
+    return load_settings(options, found)
+
+
+def check_output(root: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    status = main(["check", "--config-file", str(root / "mkdocs.yml"), *args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+# Values ------------------------------------------------------------------------------------------
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(),
+    st.dates(),
+    st.datetimes().map(lambda d: d.replace(fold=0)),  # YAML never makes a fold
+    st.datetimes(timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=5, minutes=30))])).map(lambda d: d.replace(fold=0)),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(scalars, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(values)
+def test_every_yaml_value_comes_back_the_same(value: object) -> None:
+    import json
+
+    back = json.loads(json.dumps(encode_value(value)), object_hook=decode_object)
+    assert back == value
+    assert repr(back) == repr(value)  # types too: True stays a bool, 1 an int, a date not a string
+
+
+def test_mappings_that_look_like_tags_are_written_tagged() -> None:
+    import json
+
+    tricky = {"\0d": "2024-01-01"}
+    assert json.loads(json.dumps(encode_value(tricky)), object_hook=decode_object) == tricky
+    assert json.loads(json.dumps(encode_value({1: "a", date(2024, 1, 2): "b"})), object_hook=decode_object) == {
+        1: "a",
+        date(2024, 1, 2): "b",
+    }
+    with pytest.raises(Unencodable):
+        encode_value({"a": {1, 2}})
+
+
+# The store ---------------------------------------------------------------------------------------
+
+
+def test_store_keeps_values_until_a_new_version(tmp_path: Path) -> None:
+    store = Store(tmp_path / "v1.sqlite")
+    store.put("doc", "k1", {"a": [1, 2]})
+    assert store.get("doc", "k1") == {"a": [1, 2]}  # from memory, before the flush
+    store.flush()
+    assert Store(tmp_path / "v1.sqlite").get("doc", "k1") == {"a": [1, 2]}
+    assert Store(tmp_path / "v1.sqlite").get("doc", "other") is None
+    newer = Store(tmp_path / "v2.sqlite")
+    newer.put("doc", "k1", 1)
+    newer.flush()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v2.sqlite"]  # the old version is gone
+
+
+def test_a_corrupt_cache_file_is_a_miss_not_an_error(tmp_path: Path) -> None:
+    file = tmp_path / "v1.sqlite"
+    file.write_bytes(b"this is not a database" * 100)
+    store = Store(file)
+    assert store.get("doc", "k") is None
+    store.put("doc", "k", 1)
+    store.flush()  # cannot write either: the store turns itself off
+    assert not store.enabled
+    db = sqlite3.connect(tmp_path / "v2.sqlite")
+    db.execute("CREATE TABLE entries (kind TEXT, key TEXT, value TEXT, used INTEGER, PRIMARY KEY (kind, key))")
+    db.execute("INSERT INTO entries VALUES ('doc', 'k', '{not json', 0)")
+    db.commit()
+    db.close()
+    assert Store(tmp_path / "v2.sqlite").get("doc", "k") is None
+
+
+def test_sweep_deletes_what_the_run_did_not_use(tmp_path: Path) -> None:
+    store = Store(tmp_path / "v.sqlite")
+    for key in ("a", "b", "c"):
+        store.put("doc", key, key)
+    store.put("result", "r", 1)
+    store.flush()
+    again = Store(tmp_path / "v.sqlite")
+    assert again.get("doc", "a") == "a"
+    again.put("doc", "d", "d")
+    again.flush(sweep=("doc",))
+    last = Store(tmp_path / "v.sqlite")
+    assert [last.get("doc", k) for k in "abcd"] == ["a", None, None, "d"]
+    assert last.get("result", "r") == 1  # other kinds are kept
+
+
+def test_cache_is_off_when_the_repository_could_forge_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    assert Store.for_site(root).enabled
+    monkeypatch.setenv("INTERLOCK_CACHE", "0")
+    assert not Store.for_site(root).enabled
+    monkeypatch.delenv("INTERLOCK_CACHE")
+    (tmp_path / "elsewhere").mkdir()
+    (root / ".cache").symlink_to(tmp_path / "elsewhere")
+    store = Store.for_site(root)
+    assert not store.enabled and store.why_off and "link" in store.why_off
+    (root / ".cache").unlink()
+    (root / FOLDER).mkdir(parents=True)
+    (root / FOLDER / "planted.sqlite").write_bytes(b"")
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    subprocess.run(["git", "-C", str(root), "add", "-f", str(FOLDER / "planted.sqlite")], check=True)
+    store = Store.for_site(root)
+    assert not store.enabled and store.why_off and "git tracks" in store.why_off
+
+
+# Documents ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (FIXTURES / "broken" / "stories").glob("*.md")))
+def test_a_document_from_the_cache_equals_the_parsed_one(tmp_path: Path, name: str) -> None:
+    path = FIXTURES / "broken" / "stories" / name
+    rel = f"stories/{name}"
+    parsed = read_document(path, rel, front_matter=True)
+    store = Store(tmp_path / "v.sqlite")
+    DocumentCache(store).read(path, rel, front_matter=True)
+    store.flush()
+    cached = DocumentCache(Store(tmp_path / "v.sqlite")).read(path, rel, front_matter=True)
+    assert cached.stored_marks is not None  # it came from the cache (unless a value could not be stored)
+    for attribute in ("data", "body", "body_line", "last_line", "coerced", "diagnostics"):
+        assert getattr(cached, attribute) == getattr(parsed, attribute), attribute
+    for key_path in [*parsed.key_marks, *parsed.value_marks, ("no", "such", "key")]:
+        assert cached.where(key_path) == parsed.where(key_path)
+        assert cached.where(key_path, value=True) == parsed.where(key_path, value=True)
+
+
+# Whole checks ------------------------------------------------------------------------------------
+
+
+def test_cold_warm_and_edited_checks_say_what_an_uncached_check_says(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = site(tmp_path)
+    monkeypatch.setenv("INTERLOCK_CACHE", "0")
+    uncached = check_output(root, capsys)
+    assert not (root / ".cache").exists()
+    monkeypatch.delenv("INTERLOCK_CACHE")
+    cold = check_output(root, capsys)
+    assert (root / FOLDER).is_dir()
+    warm = check_output(root, capsys)
+    assert uncached == cold == warm
+    assert uncached[0] == 1 and uncached[2] == ""
+
+    # An edit that adds a problem to a story shows at once, and says what an uncached check says.
+    story = root / "stories" / "accepted-incomplete.md"
+    story.write_text(story.read_text("utf-8").replace("---\n", "---\nno_such_key_here: 1\n", 1), "utf-8")
+    edited = check_output(root, capsys)
+    assert edited != warm and "no_such_key_here" in edited[1]
+    monkeypatch.setenv("INTERLOCK_CACHE", "0")
+    assert edited == check_output(root, capsys)
+
+
+def test_a_changed_priority_list_checks_the_stories_again(tmp_path: Path) -> None:
+    root = site(tmp_path, "minimal")
+    settings = settings_of(root)
+    store = Store.for_site(root)
+    before = run_check(settings, store=store)
+    assert not [d for d in before.diagnostics if d.severity == "error"]
+    lists = sorted((root / "priorities").glob("*.yaml"))
+    for path in lists:  # every item a story names disappears: the stories name unknown items now
+        text = path.read_text("utf-8")
+        path.write_text(text.replace("id: ", "id: renamed-"), "utf-8")
+    after = run_check(settings_of(root), store=Store.for_site(root))
+    uncached = run_check(settings_of(root), store=Store.off())
+    assert after.diagnostics == uncached.diagnostics
+    assert after.diagnostics != before.diagnostics
+
+
+def test_a_planted_cache_cannot_make_a_broken_tree_pass(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A pull request that commits a cache saying 'no problems' is not believed."""
+    clean = site(tmp_path, "minimal")
+    assert check_output(clean, capsys)[0] == 0
+    broken = site(tmp_path)
+    # The clean run's cache, planted in the broken tree under the broken tree's own key.
+    planted = next((clean / FOLDER).glob("*.sqlite"))
+    (broken / FOLDER).mkdir(parents=True)
+    target = broken / FOLDER / planted.name
+    shutil.copy(planted, target)
+    db = sqlite3.connect(target)
+    settings = settings_of(broken)
+    key_parts = (settings_key(settings), tree_key(settings, (settings.stories_dir, settings.priorities_dir, settings.weighing_dir)))
+    from interlock.cache import digest
+
+    forged = digest("result", *key_parts, "everything")
+    db.execute("INSERT OR REPLACE INTO entries VALUES ('result', ?, ?, 0)", (forged, '{"diagnostics":[],"counts":[1,1,1,0,null]}'))
+    db.commit()
+    db.close()
+    assert check_output(broken, capsys)[1].startswith("interlock check: no problems")  # a local cache is trusted...
+    subprocess.run(["git", "init", "-q", str(broken)], check=True)
+    subprocess.run(["git", "-C", str(broken), "add", "-A", "-f"], check=True)
+    status, out, err = check_output(broken, capsys)  # ...one the repository tracks is not
+    assert status == 1 and "error" in out
+    assert "not using the cache: git tracks files under .cache/" in err
