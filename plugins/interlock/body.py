@@ -10,8 +10,9 @@ import html
 import posixpath
 import re
 import signal
+import string
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -19,6 +20,9 @@ from urllib.parse import urljoin, urlsplit
 
 import markdown
 import nh3
+from markdown.extensions import Extension
+from markdown.inlinepatterns import SimpleTagInlineProcessor, SubstituteTagInlineProcessor
+from markdown.preprocessors import Preprocessor
 
 from .urls import Urls, relative_url
 
@@ -127,9 +131,308 @@ def _slugify(value: str, separator: str) -> str:
     return f"{slug}{separator}text" if is_reserved_id(slug) else slug
 
 
+# --- GitHub's block structure ------------------------------------------------------------------
+# PMs write and preview stories on GitHub, whose renderer (cmark-gfm) reads lists by CommonMark's
+# rules; Python-Markdown reads them by its own: a list must follow a blank line, and nesting takes
+# four spaces. No kept extension changes that (mdx_truly_sane_lists, last released in 2022, only
+# fixes the indent to one width, and replaces the list processors pymdownx.fancylists needs), so
+# this preprocessor rewrites the lines the way Python-Markdown reads the structure GitHub sees: a
+# blank line before a block that interrupts a paragraph or a list, each line of a list item
+# re-indented from the item's content column onto Python-Markdown's four-space steps, and a closing
+# fence where GitHub ends an unclosed one; and it keeps each HTML block raw up to where GitHub ends
+# it. It changes indentation and blank lines only, never text.
+
+_ITEM = re.compile(r"([-+*]|(\d{1,9})[.)])(?:( +)(.*))?$")
+_THEMATIC_BREAK = re.compile(r"(?:(?:\*[ ]*){3,}|(?:-[ ]*){3,}|(?:_[ ]*){3,})$")
+_SETEXT_UNDERLINE = re.compile(r"(?:=+|-+)[ ]*$")
+_ATX_HEADING = re.compile(r"#{1,6}(?: |$)")
+_FENCE_OPENER = re.compile(r"(`{3,})(?!.*`)|(~{3,})")
+_DELIMITER_ROW = re.compile(r"\|?[ ]*:?-+:?[ ]*(?:\|[ ]*:?-+:?[ ]*)*\|?[ ]*$")
+_BLOCK_TAGS = (
+    "address|article|aside|base|basefont|blockquote|body|caption|center|col|colgroup|dd|details|dialog|dir|div|dl|dt|"
+    "fieldset|figcaption|figure|footer|form|frame|frameset|h[1-6]|head|header|hr|html|iframe|legend|li|link|main|menu|"
+    "menuitem|nav|noframes|ol|optgroup|option|p|param|search|section|summary|table|tbody|td|tfoot|th|thead|title|tr|track|ul"
+)
+# CommonMark's HTML blocks: how each starts, and what ends it (None: the next blank line).
+_HTML_BLOCKS: list[tuple[re.Pattern[str], re.Pattern[str] | None]] = [
+    (re.compile(r"<(?:pre|script|style|textarea)(?:[ >]|$)", re.I), re.compile(r"</(?:pre|script|style|textarea)>", re.I)),
+    (re.compile(r"<!--"), re.compile(r"-->")),
+    (re.compile(r"<\?"), re.compile(r"\?>")),
+    (re.compile(r"<![A-Za-z]"), re.compile(r">")),
+    (re.compile(r"<!\[CDATA\["), re.compile(r"\]\]>")),
+    (re.compile(rf"</?(?:{_BLOCK_TAGS})(?:[ >]|/>|$)", re.I), None),
+]
+# The seventh kind: a line holding one whole tag of any other element; it cannot interrupt a paragraph.
+_HTML_TAG_LINE = re.compile(
+    r"(?:<[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:][\w.:-]*(?:\s*=\s*(?:[^\s\"'=<>`]+|'[^']*'|\"[^\"]*\"))?)*\s*/?>"
+    r"|</[A-Za-z][A-Za-z0-9-]*\s*>)\s*$"
+)
+_STEP = 4  # Python-Markdown's tab_length: one level of nesting
+# Python-Markdown recurses once per level and slows down with each: deeper lists are shown at this
+# level, and deeper quotes are left to Python-Markdown (which bounds them itself).
+MAX_NESTING = 20
+_BULLETS = "-*+"
+_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
+
+
+def _cells(row: str) -> int:
+    row = row.strip()
+    row = row[1:] if row.startswith("|") else row
+    row = row[:-1] if row.endswith("|") and not row.endswith("\\|") else row
+    return len(re.split(r"(?<!\\)\|", row))
+
+
+class _GitHubBlocks:
+    """One pass over a body's lines (or a block quote's), keeping the list items open at each line."""
+
+    def __init__(self, lines: list[str], stash: Callable[[str], str] | None, first: int = 1, level: int = 0) -> None:
+        self.lines = lines
+        self.level = level  # how many quotes hold these lines
+        self.stash = stash  # keeps raw HTML aside and returns its placeholder
+        self.first = first  # the body's line number of lines[0]
+        self.differences: list[tuple[int, str]] = []  # (line, what still renders otherwise, and the portable way)
+        self.out: list[str] = []
+        self.items: list[tuple[int, str]] = []  # open list items: (GitHub content column, marker kind)
+        self.fence: tuple[str, int, int] | None = None  # open fence: (character, length, depth)
+        self.table = False  # the last line was a table row
+        self.paragraph = False  # the last line was paragraph text, which a plain line continues
+        self.list_run = False  # no blank line since a list item's line: Python-Markdown reads them as one block
+
+    def emit(self, depth: int, text: str, extra: int = 0) -> None:
+        self.out.append(" " * (_STEP * min(depth, MAX_NESTING) + extra) + text)
+
+    def blank(self) -> None:
+        if self.out and self.out[-1].strip():
+            self.out.append("")
+        self.list_run = False
+
+    def differ(self, index: int, message: str) -> None:
+        self.differences.append((self.first + index, message))
+
+    def code_pipes(self, index: int) -> None:
+        if any("\\|" in span.group(0) for span in _CODE_SPAN.finditer(self.lines[index])):
+            self.differ(
+                index,
+                "'\\|' in code in a table cell shows as '|' on GitHub, as '\\|' on the site; write that cell's code as <code>a&#124;b</code>",
+            )
+
+    def close_fence(self) -> None:
+        if self.fence is not None:
+            char, length, depth = self.fence
+            self.emit(depth, char * length)
+            self.fence = None
+
+    def run(self) -> list[str]:
+        index = 0
+        while index < len(self.lines):
+            index = self.line(index)
+        self.close_fence()  # GitHub ends an unclosed fence with the document
+        return self.out
+
+    def item(self, text: str, interrupting: bool) -> re.Match[str] | None:
+        match = _ITEM.match(text)
+        if match is None or _THEMATIC_BREAK.match(text):
+            return None
+        if interrupting and (not match.group(4) or (match.group(2) is not None and int(match.group(2)) != 1)):
+            return None  # only a non-empty bullet, or a list starting at 1, interrupts a paragraph
+        return match
+
+    def starts_block(self, index: int, text: str, interrupting: bool) -> str | None:
+        if _FENCE_OPENER.match(text):
+            return "fence"
+        if _ATX_HEADING.match(text):
+            return "heading"
+        if text.startswith(">") and self.level < MAX_NESTING:
+            return "quote"
+        if _THEMATIC_BREAK.match(text) and not (interrupting and _SETEXT_UNDERLINE.match(text)):
+            return "break"
+        if self.item(text, interrupting):
+            return "item"
+        if any(start.match(text) for start, _ in _HTML_BLOCKS):
+            return "html"
+        if not interrupting and _HTML_TAG_LINE.match(text) and not re.match(r"</?(?:pre|script|style|textarea)\b", text, re.I):
+            return "html"
+        following = self.lines[index + 1].strip() if index + 1 < len(self.lines) else ""
+        if "|" in text and _DELIMITER_ROW.match(following) and _cells(text) == _cells(following):
+            return "table"
+        return None
+
+    def depth_of(self, indent: int) -> int:
+        depth = len(self.items)
+        while depth and indent < self.items[depth - 1][0]:
+            depth -= 1
+        return depth
+
+    def line(self, index: int) -> int:
+        line = self.lines[index]
+        text = line.lstrip(" ")
+        indent = len(line) - len(text)
+        depth = self.depth_of(indent)
+        if not text:
+            self.out.append("")  # every blank line kept: Python-Markdown's block splitting counts them
+            if self.fence is None:
+                self.table, self.paragraph, self.list_run = False, False, False
+            return index + 1
+        if self.fence is not None:
+            char, length, fence_depth = self.fence
+            if depth >= fence_depth:
+                relative = indent - (self.items[fence_depth - 1][0] if fence_depth else 0)
+                self.emit(fence_depth, text, relative)
+                if relative < 4 and re.fullmatch(rf"{re.escape(char)}{{{length},}}[ ]*", text):
+                    self.fence = None
+                return index + 1
+            self.close_fence()  # the list item holding the fence ended, and the fence with it
+        relative = indent - (self.items[depth - 1][0] if depth else 0)
+        interrupting = self.paragraph and depth == len(self.items)
+        kind = self.starts_block(index, text, interrupting) if relative < 4 else None
+        if kind is None:
+            if self.paragraph:  # a continuation line, lazy or not, stays in its paragraph
+                self.emit(len(self.items), text)
+            elif self.table and depth == len(self.items):
+                self.emit(depth, text)
+                self.code_pipes(index)
+            else:
+                del self.items[depth:]
+                self.table = False
+                self.emit(depth, text, relative if relative >= 4 else 0)
+                self.paragraph = relative < 4
+            return index + 1
+        previous_kind = self.items[depth][1] if depth < len(self.items) else None
+        del self.items[depth:]
+        self.paragraph = self.table = False
+        if kind == "item":
+            match = self.item(text, interrupting)
+            assert match is not None
+            marker, spaces, content = match.group(1), match.group(3) or "", match.group(4) or ""
+            marker_kind = marker[-1]
+            if previous_kind is not None and previous_kind in _BULLETS and marker_kind in _BULLETS and previous_kind != marker_kind:
+                self.differ(
+                    index,
+                    f"a '{marker_kind}' item after '{previous_kind}' items starts a new list on GitHub, not on the site; use one bullet character for the list, or put a line of text between two lists",
+                )
+            elif not self.list_run or (previous_kind is not None and previous_kind != marker_kind):
+                self.blank()  # a new list: Python-Markdown starts one only after a blank line
+            if depth == MAX_NESTING and not any("nested more than" in message for _, message in self.differences):
+                self.differ(
+                    index, f"a list nested more than {MAX_NESTING} levels deep is shown {MAX_NESTING} levels deep on the site; nest it less"
+                )
+            width = len(spaces) if 1 <= len(spaces) <= 4 and content else 1
+            self.items.append((indent + len(marker) + width, marker_kind))
+            self.emit(depth, f"{marker} {content}")
+            self.list_run = True
+            fence = _FENCE_OPENER.match(content)
+            if fence:
+                self.fence = (content[0], len(fence.group(0)), depth + 1)
+            else:
+                self.paragraph = bool(content)
+            return index + 1
+        if kind != "fence" or not self.list_run:
+            self.blank()  # Python-Markdown would read the block as part of the paragraph before it
+        if kind == "quote":
+            return self.quote(index, depth)
+        if kind == "fence":
+            fence = _FENCE_OPENER.match(text)
+            assert fence is not None
+            self.fence = (text[0], len(fence.group(0)), depth)
+            self.emit(depth, text, relative)
+        elif kind == "html":
+            return self.html_block(index, depth)
+        elif kind == "table":
+            self.emit(depth, text)
+            self.emit(depth, self.lines[index + 1].strip())
+            self.table = True
+            following = self.lines[index + 2] if index + 2 < len(self.lines) else ""
+            if not following.strip() or self.depth_of(len(following) - len(following.lstrip(" "))) < depth:
+                self.differ(
+                    index,
+                    "a table with no row below its header shows an empty row on the site, none on GitHub; add a row, or write the header as text",
+                )
+            self.code_pipes(index)
+            return index + 2
+        else:
+            self.emit(depth, text)
+        return index + 1
+
+    def html_block(self, index: int, depth: int) -> int:
+        """Keep an HTML block raw up to where GitHub ends it (its end tag, or a blank line), so the
+        Markdown after it is converted, as on GitHub, even inside <details>; return the next index."""
+        end = next((end for start, end in _HTML_BLOCKS if start.match(self.lines[index].lstrip(" "))), None)
+        base = self.items[depth - 1][0] if depth else 0
+        raw: list[str] = []
+        while index < len(self.lines):
+            line = self.lines[index]
+            text = line.lstrip(" ")
+            if raw and ((end is None and not text) or (text and self.depth_of(len(line) - len(text)) < depth)):
+                break
+            raw.append(line[min(base, len(line) - len(text)) :])
+            index += 1
+            if end is not None and end.search(text):
+                break
+        if self.stash is None:
+            for line in raw:
+                self.emit(depth, line)
+        else:
+            self.emit(depth, self.stash("\n".join(raw)))
+            self.out.append("")
+            self.list_run = False
+        return index
+
+    def quote(self, index: int, depth: int) -> int:
+        """Rewrite the run of '>' lines from `index` as a document of its own; return the next index."""
+        inner: list[str] = []
+        while index < len(self.lines):
+            line = self.lines[index]
+            text = line.lstrip(" ")
+            indent = len(line) - len(text)
+            relative = indent - (self.items[depth - 1][0] if depth else 0)
+            if not text.startswith(">") or relative >= 4 or self.depth_of(indent) < depth:
+                break
+            inner.append(text[2:] if text.startswith("> ") else text[1:])
+            index += 1
+        nested = _GitHubBlocks(inner, self.stash, self.first + index - len(inner), self.level + 1)
+        for text in nested.run():
+            self.emit(depth, f"> {text}" if text else ">")
+        self.paragraph = nested.paragraph
+        self.differences.extend(nested.differences)
+        return index
+
+
+def github_blocks(lines: list[str], stash: Callable[[str], str] | None = None) -> list[str]:
+    """Return Markdown lines that Python-Markdown reads into the block structure GitHub shows; with
+    `stash`, each HTML block is replaced by the placeholder it returns."""
+    return _GitHubBlocks(lines, stash).run()
+
+
+def github_differences(text: str) -> list[tuple[int, str]]:
+    """Return (line of the body, message) for each construct the site still renders otherwise than GitHub."""
+    blocks = _GitHubBlocks(text.replace("\r\n", "\n").replace("\r", "\n").expandtabs(_STEP).split("\n"), None)
+    blocks.run()
+    return sorted(blocks.differences)
+
+
+class _GitHubBlocksPreprocessor(Preprocessor):
+    def run(self, lines: list[str]) -> list[str]:
+        return github_blocks(lines, self.md.htmlStash.store)
+
+
+class GitHubExtension(Extension):
+    """What Python-Markdown reads differently from GitHub, made the same: block structure (above),
+    backslash escapes of any ASCII punctuation, a backslash at the end of a line as a line break,
+    and strikethrough between single tildes."""
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        # After whitespace is normalised (30: tabs expanded), before fences (25) and raw HTML (20) are stashed.
+        md.preprocessors.register(_GitHubBlocksPreprocessor(md), "github_blocks", 28)
+        md.ESCAPED_CHARS.extend(c for c in string.punctuation if c not in md.ESCAPED_CHARS)
+        md.inlinePatterns.register(SubstituteTagInlineProcessor(r"\\\n", "br"), "github_hard_break", 185)
+        # GitHub strikes text between single tildes too; pymdownx.tilde (60, before this) takes the double ones.
+        md.inlinePatterns.register(SimpleTagInlineProcessor(r"(?<!~)(~)(?![~\s])(.+?)(?<![~\s])~(?!~)", "del"), "github_tilde", 59)
+
+
 # The Markdown of story bodies: what PMs write on GitHub. The site's own markdown_extensions serve
 # the hand-written pages only, so no include-style extension (snippets) ever sees a story.
-EXTENSIONS: list[str] = [
+EXTENSIONS: list[str | Extension] = [
+    GitHubExtension(),
     "tables",
     "toc",
     "admonition",
@@ -139,15 +442,20 @@ EXTENSIONS: list[str] = [
     "pymdownx.tasklist",
     "pymdownx.tilde",
     "pymdownx.magiclink",
+    "pymdownx.fancylists",
+    "pymdownx.saneheaders",
 ]
 EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
     "toc": {"permalink": True, "slugify": _slugify},
+    "pymdownx.superfences": {"relaxed_headers": True},  # GitHub takes any info string after a fence
     "pymdownx.highlight": {"use_pygments": True},
     "pymdownx.tasklist": {"custom_checkbox": True},
     "pymdownx.tilde": {"subscript": False},
+    "pymdownx.fancylists": {"additional_ordered_styles": []},
+    "footnotes": {"USE_DEFINITION_ORDER": False},
 }
 # Part of every cache key: a change of the conversion must not reuse old HTML.
-CONVERSION_VERSION = "1"
+CONVERSION_VERSION = "2"
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ def _report(diagnostics: list[Diagnostic], fmt: str, summary: str) -> None:
         click.echo(summary, err=True)
         write_step_summary(step_summary(diagnostics, summary))
     else:
-        click.echo(format_text_report(diagnostics, summary), nl=False)
+        click.echo(format_text_report(diagnostics, summary))
 
 
 def _version() -> str:

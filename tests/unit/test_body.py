@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urljoin
 
 import markdown
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from interlock.body import BodyPlacer, BodyRenderer, is_other_host, sanitize
+from interlock.body import MAX_NESTING, BodyPlacer, BodyRenderer, github_blocks, github_differences, is_other_host, sanitize
 from interlock.generate import PageInfo, armor, page_markdown
 from interlock.urls import Urls
 
@@ -171,3 +172,53 @@ def test_what_the_theme_would_act_on_is_removed_and_reported(text: str, absent: 
 def test_text_that_would_take_the_converter_minutes_is_refused_at_once(text: str, reason: str) -> None:
     rendered = BodyRenderer().render(text)
     assert rendered.error is not None and reason in rendered.error
+
+
+gfm_lines = st.lists(
+    st.sampled_from(["", "text", "- item", "  - nested", "    - deeper", "1) one", "2. two", "> quote", "> - quoted item", "```", "~~~"])
+    | st.sampled_from(["| a | b |", "|---|---|", "<details>", "</details>", "<!-- c", "-->", "# heading", "***", "\tcode", "-"])
+    | st.text(alphabet=" -*+>`~|#1.)<!ab", max_size=12),
+    max_size=30,
+)
+
+
+@given(gfm_lines)
+def test_the_github_rewrite_changes_only_indentation_and_blank_lines(lines: list[str]) -> None:
+    """The preprocessor moves lines onto Python-Markdown's indentation and adds blank lines and the closing
+    fence GitHub implies; it never adds, drops or reorders text."""
+
+    def text_lines(lines: list[str]) -> list[str]:  # a line of only '>' is a blank line in a quote
+        return [line.replace(" ", "") for line in lines if line.replace(" ", "").strip(">")]
+
+    source = "\n".join(lines).expandtabs(4).split("\n")
+    before, after = text_lines(source), text_lines(github_blocks(source))
+    expected = 0
+    for line in after:
+        if expected < len(before) and line == before[expected]:
+            expected += 1
+        else:
+            assert re.fullmatch(r"`{3,}|~{3,}", line), (line, after)
+    assert expected == len(before), after
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        ("We need:\n- a\n  - b\n", ["We need:", "", "- a", "    - b"]),
+        ("1) a\n   - b\n2) c\n", ["1) a", "    - b", "2) c"]),
+        ("- a\n\n  | x |\n  | - |\n", ["- a", "", "    | x |", "    | - |"]),
+        ("- a\n  ```\n  code", ["- a", "    ```", "    code", "    ```"]),
+        ("> q\n- a\n", ["> q", "", "- a"]),
+    ],
+)
+def test_github_lists_are_moved_onto_four_space_steps(text: str, lines: list[str]) -> None:
+    assert github_blocks(text.split("\n"))[: len(lines)] == lines
+
+
+@pytest.mark.parametrize("step", [2, 4])
+def test_deep_lists_convert_and_are_flattened_with_one_warning(step: int) -> None:
+    """Python-Markdown recursed once per level (300 levels: a RecursionError after 15 s); the rewrite stops at MAX_NESTING."""
+    text = "".join(" " * (step * level) + f"- level {level}\n" for level in range(300))
+    rendered = BodyRenderer().render(text)
+    assert rendered.error is None and rendered.html.count("<ul>") == MAX_NESTING + 1 and "level 299" in rendered.html
+    assert [line for line, _ in github_differences(text)] == [MAX_NESTING + 1]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..body import Finding, RenderedBody
+from ..body import Finding, RenderedBody, github_differences
 from ..loader import iter_body_lines, list_items
 from ..model import Diagnostic, Project, Section, Story
 from ..yamldoc import Document
@@ -41,9 +41,16 @@ def iter_body_problems(
     """Yield problems of the Markdown body: sections, use cases, criteria, placeholders and published HTML."""
     if rendered is not None:
         yield from iter_html_problems(doc, story, rendered)
+    yield from iter_github_differences(doc, story)
     yield from _iter_heading_problems(doc, story, level)
     yield from _iter_use_case_problems(doc, story, level)
     yield from _iter_placeholder_problems(doc, story, level, projects)
+
+
+def iter_github_differences(doc: Document, story: Story) -> Iterator[Diagnostic]:
+    """Yield a warning at each construct that GitHub's preview, where PMs review stories, shows otherwise than the site."""
+    for line, message in github_differences(story.body):
+        yield Diagnostic(doc.path, story.body_line + line - 1, 1, "R313", "warning", message)
 
 
 def _iter_heading_problems(doc: Document, story: Story, level: int) -> Iterator[Diagnostic]:

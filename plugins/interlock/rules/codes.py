@@ -137,6 +137,11 @@ CODES: dict[str, Code] = {
         "An HTML declaration, processing instruction or unclosed comment makes the browser drop what follows: "
         "put it in a code span, or write '&lt;' for '<'.",
     ),
+    "R313": Code(
+        "Markdown the site shows otherwise than GitHub",
+        "GitHub's preview and the site render this construct differently: write it the portable way the message gives.",
+        "warning",
+    ),
     "R401": Code("priority file's project does not match its file name", "Make 'project' equal to the file name, or rename the file."),
     "R402": Code("duplicate priority item id", "Give each item of a release its own id."),
     "R403": Code("duplicate liaison", "List each liaison once."),
