@@ -13,6 +13,9 @@ from hypothesis import settings
 # Property tests: CI runs a bounded number of examples, `bench/fuzz` many more.
 settings.register_profile("ci", max_examples=150, deadline=None)
 settings.register_profile("fuzz", max_examples=5000, deadline=None)
+# .ci/platforms on the other supported Pythons: the same properties over fewer inputs (those runs test the
+# interpreter), with no example database, which two runs at once would share.
+settings.register_profile("compat", max_examples=15, deadline=None, database=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO = Path(__file__).resolve().parent.parent

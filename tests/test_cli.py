@@ -17,7 +17,7 @@ def test_demo_is_clean(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.M
     monkeypatch.chdir(REPO)
     assert main(["check"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines() == ["interlock check: no problems (30 files: 15 stories, 11 priority lists, 3 weighings)"]
+    assert out.splitlines() == ["interlock check: no problems (31 files: 15 stories, 11 priority lists, 3 weighings)"]
 
 
 def test_broken_prints_golden_lines_and_summary(capsys: pytest.CaptureFixture[str]) -> None:
@@ -27,7 +27,7 @@ def test_broken_prints_golden_lines_and_summary(capsys: pytest.CaptureFixture[st
     assert lines[:-1] == golden
     errors = sum(": error: " in line for line in golden)
     warnings = len(golden) - errors
-    assert lines[-1] == f"interlock check: {errors} errors, {warnings} warnings (23 files: 7 stories, 2 priority lists, 2 weighings)"
+    assert lines[-1] == f"interlock check: {errors} errors, {warnings} warnings (31 files: 8 stories, 2 priority lists, 2 weighings)"
 
 
 def test_paths_limit_the_report(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -45,7 +45,7 @@ def test_github_format(capsys: pytest.CaptureFixture[str]) -> None:
     assert sum(line.startswith("::error ") for line in lines) == 10 and sum(line.startswith("::warning ") for line in lines) == 9
     assert "::error file=priorities/notes.txt,line=1,col=1,title=R008::" in captured.out
     assert "::warning file=stories/accepted-incomplete.md,line=22,col=1,title=R309::" in captured.out
-    assert lines[-1].startswith("::notice ") and "61 more errors were not annotated" in lines[-1]
+    assert lines[-1].startswith("::notice ") and "78 more errors were not annotated" in lines[-1]
     assert "interlock check:" in captured.err
 
 
@@ -104,7 +104,7 @@ def test_new_story_passes_check_at_once(tmp_path: Path, monkeypatch: pytest.Monk
     # A draft as the scaffold wrote it passes, with one warning listing what is still to write.
     assert main(["check"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[-1] == "interlock check: 0 errors, 1 warning (31 files: 16 stories, 11 priority lists, 3 weighings)"
+    assert lines[-1] == "interlock check: 0 errors, 1 warning (32 files: 16 stories, 11 priority lists, 3 weighings)"
     assert lines[0].startswith("stories/rolling-upgrades-storage.md:6:3: warning: R110 this draft still holds 8 placeholders")
     proposed = text.replace("status: draft", "status: proposed")
     (tmp_path / "stories" / "rolling-upgrades-storage.md").write_text(proposed, "utf-8")

@@ -106,3 +106,17 @@ def test_generate_never_writes_or_reads_outside_the_project(tmp_path: Path, caps
     (root / "mkdocs.yml").write_text(config, "utf-8")
     assert main(["generate", "--out", str(root / "out"), "-f", str(root / "mkdocs.yml")]) == 2
     assert "is outside the site's folder" in capsys.readouterr().err and not (root / "out").exists()
+
+
+def test_the_generated_tree_builds_from_its_own_folder(tmp_path: Path) -> None:
+    """Snippets of the hand-written pages are found from the project folder and from inside the tree."""
+    root = copy_site(REPO, tmp_path)
+    out = root / "build" / "source"
+    assert main(["generate", "--out", str(out), "-f", str(root / "mkdocs.yml")]) == 0
+    config = yaml.safe_load((out / "mkdocs.yml").read_text("utf-8"))
+    snippets = next(e["pymdownx.snippets"] for e in config["markdown_extensions"] if isinstance(e, dict) and "pymdownx.snippets" in e)
+    assert snippets["base_path"] == ["site_src", "docs"]
+    result = run_mkdocs(out)
+    assert result.returncode == 0, result.stderr
+    page = BeautifulSoup((out / "site" / "contributing" / "index.html").read_text("utf-8"), "html.parser").get_text()
+    assert "Example GitHub Actions workflow for a roadmap repository" in page  # the snippet, included

@@ -281,3 +281,53 @@ def test_nothing_is_lost(demo_site: Path, tmp_path: Path) -> None:
             page = site / "stories" / path.stem / "index.html"
             shown = path.stem in roadmap.stories and page.is_file()
             assert shown or rel in errors, rel
+
+
+def test_with_site_url_the_plugin_prints_absolute_addresses(tmp_path: Path) -> None:
+    """Packets and feeds built by MkDocs know the site's address, as those `interlock generate` writes do."""
+    root = copy_site(FIXTURES / "minimal", tmp_path)
+    config = (root / "mkdocs.yml").read_text("utf-8")
+    (root / "mkdocs.yml").write_text("site_url: https://roadmap.example.org/sub/\n" + config, "utf-8")
+    result = run_mkdocs(root)
+    assert result.returncode == 0, result.stderr
+    packet = (root / "site" / "print" / "2025.1" / "index.html").read_text("utf-8")
+    # The packet says where its live page is, and links the pages it summarises absolutely: paper cannot follow a relative link.
+    assert "https://roadmap.example.org/sub/print/2025.1/" in packet and "https://roadmap.example.org/sub/projects/alpha/" in packet
+    feed = (root / "site" / "feed.xml").read_text("utf-8")
+    assert "https://roadmap.example.org/sub/" in feed
+
+
+def test_a_build_after_a_check_converts_nothing_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plugin reads the cache `interlock check` keeps, and what it builds from it is what a build without it makes."""
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+
+    from interlock.cli import main
+
+    (tmp_path / "cached").mkdir()
+    (tmp_path / "plain").mkdir()
+    root = copy_site(FIXTURES / "minimal", tmp_path / "cached")
+    monkeypatch.setenv("INTERLOCK_CACHE", "1")
+    monkeypatch.chdir(root)
+    assert main(["check"]) in (0, 1)
+    (db_path,) = (root / ".cache" / "interlock").glob("*.sqlite")
+
+    def bodies() -> int:
+        with sqlite3.connect(db_path) as db:
+            return int(db.execute("SELECT COUNT(*) FROM entries WHERE kind = 'body'").fetchone()[0])
+
+    before = bodies()
+    assert before > 0
+    assert run_mkdocs(root).returncode == 0
+    assert bodies() == before  # every body came from the check's conversions
+
+    plain = copy_site(FIXTURES / "minimal", tmp_path / "plain")
+    env = {"NO_MKDOCS_2_WARNING": "1", "INTERLOCK_CACHE": "0", "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.defpath])}
+    built = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(plain / "site")], cwd=plain, env=env, capture_output=True
+    )
+    assert built.returncode == 0 and not (plain / ".cache").exists()
+    for page in sorted((plain / "site" / "stories").rglob("index.html")):
+        assert page.read_bytes() == (root / "site" / page.relative_to(plain / "site")).read_bytes(), page

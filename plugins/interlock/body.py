@@ -7,16 +7,19 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import html
+import multiprocessing
+import os
 import posixpath
 import re
 import signal
 import string
+import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import markdown
 import nh3
@@ -24,6 +27,7 @@ from markdown.extensions import Extension
 from markdown.inlinepatterns import SimpleTagInlineProcessor, SubstituteTagInlineProcessor
 from markdown.preprocessors import Preprocessor
 
+from .attachments import site_path
 from .urls import Urls, relative_url
 
 # Ids the story page's own header and footer use; a body heading must not take them.
@@ -455,7 +459,7 @@ EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
     "footnotes": {"USE_DEFINITION_ORDER": False},
 }
 # Part of every cache key: a change of the conversion must not reuse old HTML.
-CONVERSION_VERSION = "2"
+CONVERSION_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -643,20 +647,86 @@ def time_limit(seconds: int) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+# Converting is the costliest work of a check and of a build (tens of milliseconds for a proposal
+# of 30 KB). Many bodies at once are converted by a pool of forked processes, one per core: on Linux,
+# and only while the process has one thread (forking a process with threads is unsafe; `mkdocs
+# serve` rebuilds in a thread, and converts only what changed). "spawn" would run the caller's main
+# module again in every worker; elsewhere, bodies are converted one by one.
+PARALLEL_AT = 48  # bodies to convert before a pool pays for itself
+_CHUNK = 8
+_worker: BodyRenderer | None = None
+
+
+def _convert_in_worker(texts: list[str]) -> list[RenderedBody]:
+    global _worker
+    if _worker is None:
+        _worker = BodyRenderer()
+    return [_worker._convert(text) for text in texts]
+
+
+def _workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _text_key(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
 class BodyRenderer:
     """Converts story bodies with one Markdown instance, keeping each result by the text's digest."""
 
     def __init__(self) -> None:
-        self._md = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
+        self._instance: markdown.Markdown | None = None  # made when first needed: a check that converts nothing never pays for it
         self._kept: dict[str, RenderedBody] = {}
+
+    @property
+    def _md(self) -> markdown.Markdown:
+        if self._instance is None:
+            self._instance = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
+        return self._instance
 
     def render(self, text: str) -> RenderedBody:
         """Return the published HTML of a story body (converted once per distinct text)."""
-        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        key = _text_key(text)
         found = self._kept.get(key)
         if found is None:
             found = self._kept[key] = self._convert(text)
         return found
+
+    def prefetch(self, texts: Iterable[str]) -> int:
+        """Convert the texts not converted yet, in parallel when there are many and several cores;
+        return how many were converted. `render` then finds them."""
+        missing: dict[str, str] = {}
+        for text in texts:
+            key = _text_key(text)
+            if key not in self._kept and key not in missing and not self._known(text):
+                missing[key] = text
+        workers = min(_workers(), 8, len(missing) // _CHUNK)
+        if len(missing) < PARALLEL_AT or workers < 2 or sys.platform != "linux" or threading.active_count() > 1:
+            return 0  # converted one by one, when rendered
+        keys, pending = list(missing), list(missing.values())
+        chunks = [pending[i : i + _CHUNK] for i in range(0, len(pending), _CHUNK)]
+        try:
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                converted = [body for chunk in pool.map(_convert_in_worker, chunks) for body in chunk]
+        except Exception:  # noqa: BLE001 - no pool here (a sandbox, a frozen program): converted one by one instead
+            return 0
+        for key, text, body in zip(keys, pending, converted, strict=True):
+            self._kept[key] = body
+            self._keep(text, body)
+        return len(converted)
+
+    def _known(self, text: str) -> bool:
+        """Return whether the text's conversion is kept elsewhere (the cache on disk, in a subclass)."""
+        return False
+
+    def _keep(self, text: str, body: RenderedBody) -> None:
+        """Keep a conversion made by the pool elsewhere too (the cache on disk, in a subclass)."""
 
     def _convert(self, text: str) -> RenderedBody:
         costly = too_costly(text)
@@ -682,14 +752,14 @@ class BodyRenderer:
                 error_line=self._failing_line(text),
             )
         tokens: list[dict[str, Any]] = getattr(self._md, "toc_tokens", [])
-        return RenderedBody(sanitize(converted), _flatten(tokens), audit(converted))
+        return RenderedBody(_named_task_boxes(sanitize(converted)), _flatten(tokens), audit(converted))
 
     def _try(self, text: str) -> str:
         self._md.reset()
         try:
             return str(self._md.convert(text))
         except Exception:
-            self._md = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)  # its state is unknown
+            self._instance = None  # its state is unknown: a new one next time
             raise
 
     def _failing_line(self, text: str) -> int:
@@ -706,6 +776,19 @@ class BodyRenderer:
         return bad
 
 
+_TASK_BOX = re.compile(r'<label class="task-list-control"><input type="checkbox" disabled=""( checked="")?>')
+
+
+def _named_task_boxes(fragment: str) -> str:
+    """Give each task list's checkbox a name for screen readers (the task's text follows its label)."""
+    return _TASK_BOX.sub(
+        lambda m: (
+            f'<label class="task-list-control"><input type="checkbox" disabled=""{m.group(1) or ""} aria-label="{"done" if m.group(1) else "to do"}">'
+        ),
+        fragment,
+    )
+
+
 def _flatten(tokens: list[dict[str, Any]]) -> list[Heading]:
     found: list[Heading] = []
     for token in tokens:
@@ -717,15 +800,19 @@ def _flatten(tokens: list[dict[str, Any]]) -> list[Heading]:
 class BodyPlacer:
     """Places a rendered body on a page: relative links resolved from the story's file to the page."""
 
-    def __init__(self, urls: Urls, stories_dir: str, story_ids: set[str]) -> None:
+    def __init__(self, urls: Urls, stories_dir: str, story_ids: set[str], attachments: dict[str, set[str]] | None = None) -> None:
         self.urls = urls
         self.stories_dir = stories_dir.strip("/")
         self.story_ids = story_ids
+        self.attachments = attachments or {}  # by story: the names of its published files
 
-    def place(self, body: RenderedBody, page_src: str, *, id_prefix: str = "", base: str | None = None) -> str:
+    def place(self, body: RenderedBody, page_src: str, *, id_prefix: str = "", base: str | None = None, story: str | None = None) -> str:
         """Return the body's HTML as seen from the page `page_src`; `id_prefix` keeps ids unique in
-        packets, and with `base` (the site's address) links to other stories are absolute."""
+        packets, and with `base` (the site's address) links to other stories and to the story's
+        own files (those of `story`) are absolute."""
         here = self.urls.url_of_src(page_src)
+        own = self.attachments.get(story, set()) if story else set()
+        folder = f"{self.stories_dir}/{story}/"
 
         def resolve(match: re.Match[str]) -> str:
             attribute, raw = match.group(1), match.group(2)
@@ -735,9 +822,14 @@ class BodyPlacer:
             parts = urlsplit(value)
             if parts.scheme or parts.netloc or value.startswith("/") or not parts.path:
                 return match.group(0)
-            target = posixpath.normpath(posixpath.join(self.stories_dir, parts.path))
-            folder, _, name = target.rpartition("/")
-            if folder == self.stories_dir and name.endswith(".md") and name[:-3] in self.story_ids:
+            target = posixpath.normpath(posixpath.join(self.stories_dir, unquote(parts.path)))
+            if story and own and target.startswith(folder) and target[len(folder) :] in own:
+                path = site_path(story, target[len(folder) :])
+                # Paper shows a link's address, so it is absolute; an image is loaded from the site itself, never another host.
+                url = urljoin(base, path) if base and attribute == "href" else relative_url(path, here)
+                return f'{attribute}="{html.escape(url)}"'
+            parent, _, name = target.rpartition("/")
+            if parent == self.stories_dir and name.endswith(".md") and name[:-3] in self.story_ids:
                 page = self.urls.page("story", name[:-3])
                 url = urljoin(base, page) if base else relative_url(page, here)
                 fragment = f"#{parts.fragment}" if parts.fragment else ""

@@ -56,6 +56,12 @@ class StoredBodyRenderer(BodyRenderer):
             except (ValueError, TypeError, KeyError):
                 pass
         body = super()._convert(text)
-        if body.error is None or "more than" not in body.error:  # a timeout depends on the machine: tried again next run
-            self.store.put("body", key, body_to_json(body))
+        self._keep(text, body)
         return body
+
+    def _known(self, text: str) -> bool:
+        return self.store.has("body", digest("body", text))
+
+    def _keep(self, text: str, body: RenderedBody) -> None:
+        if body.error is None or "more than" not in body.error:  # a timeout depends on the machine: tried again next run
+            self.store.put("body", digest("body", text), body_to_json(body))

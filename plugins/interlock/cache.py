@@ -22,16 +22,17 @@ import sqlite3
 import subprocess
 import sys
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-FORMAT = 1  # the layout of entries; part of every key
+FORMAT = 2  # the layout of entries; part of every key
 FOLDER = Path(".cache") / "interlock"
 # Libraries whose output a cached value holds: a new version of any of them starts a new cache.
-_LIBRARIES = ("yaml", "markdown", "pymdownx", "pygments", "nh3", "rapidfuzz")
+_LIBRARIES = ("yaml", "markdown", "pymdownx", "pygments", "nh3", "rapidfuzz", "jsonschema_rs")
 _OFF = {"0", "off", "no", "false"}
 
 
@@ -141,12 +142,19 @@ class Store:
         try:
             if create:
                 self.file.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.file, timeout=10, isolation_level=None)
-            db.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT, key TEXT, value TEXT, used INTEGER, PRIMARY KEY (kind, key))")
+            # mkdocs serve rebuilds in another thread than the first build; one build runs at a time.
+            db = sqlite3.connect(self.file, timeout=10, isolation_level=None, check_same_thread=False)
         except (OSError, sqlite3.Error):
             self._off()
             return None
+        # The connection lives as long as the store and is closed with it (Python 3.13 warns of one left open).
+        weakref.finalize(self, db.close)
         self._db = db
+        try:
+            db.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT, key TEXT, value TEXT, used INTEGER, PRIMARY KEY (kind, key))")
+        except sqlite3.Error:
+            self._off()
+            return None
         return db
 
     def _off(self) -> None:
@@ -180,6 +188,21 @@ class Store:
             return None
         self._used.add((kind, key))
         return value
+
+    def has(self, kind: str, key: str) -> bool:
+        """Return whether a value is stored for (kind, key), without reading it."""
+        if self.file is None:
+            return False
+        if (kind, key) in self._pending:
+            return True
+        db = self._connect(create=False)
+        if db is None:
+            return False
+        try:
+            return db.execute("SELECT 1 FROM entries WHERE kind = ? AND key = ?", (kind, key)).fetchone() is not None
+        except sqlite3.Error:
+            self._off()
+            return False
 
     def put(self, kind: str, key: str, value: Any) -> None:
         """Keep a JSON-able value, to be written by `flush`."""

@@ -338,11 +338,16 @@ def export(fmt: str, output: Path | None, config_file: Path | None) -> None:
     """
     from .export import export_csv, export_model
     from .history import HistoryCache
+    from .siteconfig import read_site_config
     from .urls import Urls
 
+    config_file = _config(config_file)
     settings = _settings(config_file)
+    config = read_site_config(config_file)
+    site_url = config.get("site_url") if isinstance(config.get("site_url"), str) else None
     roadmap = build_roadmap(settings)
-    model = export_model(roadmap, Urls(), HistoryCache().get(settings.root, settings.stories_dir))
+    urls = Urls(config.get("use_directory_urls", True) is not False)
+    model = export_model(roadmap, urls, HistoryCache().get(settings.root, settings.stories_dir), site_url=site_url)
     text = json.dumps(model, indent=1, ensure_ascii=False) + "\n" if fmt == "json" else export_csv(model)
     if output is None:
         click.echo(text, nl=False)

@@ -1,5 +1,5 @@
-"""Exports for tools: the whole roadmap as JSON (the /roadmap.json contract) and one CSV row per
-(story, project) for spreadsheets."""
+"""Exports for tools: the whole roadmap as JSON (the /roadmap.json contract, published as
+schemas/roadmap.schema.json) and one CSV row per (story, project) for spreadsheets."""
 
 from __future__ import annotations
 
@@ -7,12 +7,30 @@ import csv
 import io
 from typing import Any
 
+from .attachments import site_path
 from .history import History, utc_date
 from .linking import Roadmap, alignment_counts
-from .model import Story
+from .model import STATUSES, TRACKING_STATUSES, TRACKING_TYPES, Story, TrackingItem
+from .rules.schemas import schema_id
 from .urls import Urls
 
 SCHEMA_VERSION = 2  # 2: teams' answers, tiers, group weighing and backing, dependencies, unscored stories
+
+
+def closed(value: str, allowed: tuple[str, ...], default: str) -> str:
+    """Return a value of a closed set as the contract has it: one the checker refuses reads as missing."""
+    # The checker has reported it (the export exits 1); tools that switch on these values never see it.
+    return value if value in allowed else default
+
+
+def export_tracking(item: TrackingItem) -> dict[str, Any]:
+    """Return one tracking item as JSON-ready data, with the defaults the loader gives a missing type or status."""
+    return {
+        "type": closed(item.type, TRACKING_TYPES, "other"),
+        "title": item.title,
+        "url": item.url,
+        "status": closed(item.status, TRACKING_STATUSES, "pending"),
+    }
 
 
 def export_history(history: History | None, story: Story) -> dict[str, Any] | None:
@@ -29,8 +47,12 @@ def export_history(history: History | None, story: Story) -> dict[str, Any] | No
     }
 
 
-def export_model(roadmap: Roadmap, urls: Urls, history: History | None = None) -> dict[str, Any]:
-    """Return the whole roadmap as plain JSON-ready data (the /roadmap.json contract)."""
+def export_model(roadmap: Roadmap, urls: Urls, history: History | None = None, *, site_url: str | None = None) -> dict[str, Any]:
+    """Return the whole roadmap as plain JSON-ready data (the /roadmap.json contract).
+
+    With the site's address, "$schema" names the copy of the schema the site serves beside it. Without
+    it there is no address to give (the packaged schema's $id is a name that never resolves, and an
+    editor would report it as a schema it cannot load), so the key is left out."""
     settings = roadmap.settings
     projects = []
     for project in roadmap.projects.values():
@@ -76,7 +98,7 @@ def export_model(roadmap: Roadmap, urls: Urls, history: History | None = None) -
             {
                 "id": story.id,
                 "title": story.title,
-                "status": story.status,
+                "status": closed(story.status, STATUSES, "draft"),
                 "ref": story.ref,
                 "authors": story.authors,
                 "working_groups": story.working_groups,
@@ -96,6 +118,10 @@ def export_model(roadmap: Roadmap, urls: Urls, history: History | None = None) -
                 "completion": roadmap.completion(story.id),
                 "page": urls.page("story", story.id),
                 "source": story.path,
+                "attachments": [
+                    {"name": name, "url": site_path(story.id, name), "source": a.rel, "bytes": a.size}
+                    for name, a in sorted(roadmap.attachments.published(story.id).items())
+                ],
                 "related": [s.id for s in roadmap.related[story.id]],
                 "depends_on": [sid for sid in story.depends_on if sid in roadmap.stories],
                 "needed_by": [s.id for s in roadmap.dependents[story.id]],
@@ -114,13 +140,15 @@ def export_model(roadmap: Roadmap, urls: Urls, history: History | None = None) -
                         "liaison": a.liaison.name if a.liaison else None,
                         "needs_liaison": a.needs_liaison,
                         "completion": a.completion,
-                        "tracking": [t.__dict__ for t in story.projects[a.project.id].tracking],
+                        "tracking": [export_tracking(t) for t in story.projects[a.project.id].tracking],
                     }
                     for a in roadmap.alignments[story.id]
                 ],
             }
         )
+    head: dict[str, Any] = {"$schema": schema_id("roadmap", site_url)} if site_url else {}
     return {
+        **head,
         "schema_version": SCHEMA_VERSION,
         "releases": settings.releases,
         "current_release": settings.current_release,

@@ -161,7 +161,9 @@ def build_feeds(
     """Return the Atom feeds of the roadmap, by path inside the docs tree: the whole roadmap, each project, each release."""
     known = roadmap.projects
     events = {
-        story.id: story_entries(story, history, [name for name in story.projects if name in known]) for story in roadmap.stories.values()
+        # Readers see teams by name, as on the pages.
+        story.id: story_entries(story, history, [known[name].name for name in story.projects if name in known])
+        for story in roadmap.stories.values()
     }
     site_id = site_url or title
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from .attachments import site_path
 from .body import BodyRenderer, Heading
 from .export import export_model
 from .feeds import build_feeds
@@ -29,7 +30,7 @@ from .urls import Urls, release_slug
 
 ASSETS = ("interlock.css", "interlock.js")
 ASSET_DIR = "assets/interlock"
-SCHEMAS = ("story", "priorities", "weighing")
+SCHEMAS = ("story", "priorities", "weighing", "roadmap")  # served at schemas/<name>.schema.json, $id under site_url
 
 # Characters that Markdown preprocessors of common extensions act on even inside raw HTML (fences of
 # superfences, critic marks, tabs expanded); as character references they read the same in a browser.
@@ -55,8 +56,12 @@ class PageInfo:
 @dataclass
 class GeneratedFile:
     path: str  # inside the docs tree, POSIX
-    content: str
+    content: str | bytes  # bytes: a story's attachment, published as it was checked
     page: PageInfo | None = None  # None for assets and data files
+    # A page's HTML as every builder publishes it from `content`: a builder with hooks (the plugin)
+    # takes it as it is, instead of having Markdown read it back; and what a search index should read.
+    html: str | None = None
+    search_html: str | None = None
 
 
 @dataclass
@@ -68,8 +73,10 @@ class DocsTree:
     # Generated blocks a hand-written page asks for with a line <!-- interlock: NAME -->.
     blocks: dict[str, str] = field(default_factory=dict)
 
-    def add(self, path: str, content: str, page: PageInfo | None = None) -> None:
-        self.files[path] = GeneratedFile(path, content, page)
+    def add(
+        self, path: str, content: str | bytes, page: PageInfo | None = None, html: str | None = None, search_html: str | None = None
+    ) -> None:
+        self.files[path] = GeneratedFile(path, content, page, html, search_html)
 
     def home_markdown(self, handwritten: str) -> str:
         """Return the hand-written home page with the generated summary under its first title."""
@@ -105,6 +112,13 @@ def armor(fragment: str) -> str:
     return "".join(part if part.startswith("<style>") else part.translate(_ARMOR) for part in _STYLE.split(fragment))
 
 
+def page_html(info: PageInfo, fragment: str) -> str:
+    """Return the HTML of a generated page's content, as a builder publishes it."""
+    if info.wide:
+        fragment = f'<div class="rm-wide">\n{fragment}\n</div>'
+    return f'<div class="rm-page">\n{fragment}\n</div>'
+
+
 def page_markdown(info: PageInfo, fragment: str) -> str:
     """Return the Markdown source of a generated page: front-matter, then one block of HTML."""
     meta: dict[str, object] = {"title": html.escape(info.title, quote=False)}  # themes print titles unescaped
@@ -112,12 +126,10 @@ def page_markdown(info: PageInfo, fragment: str) -> str:
         meta["search"] = {"exclude": True}
     if info.wide:
         meta["hide"] = ["toc"]  # Material's and Zensical's way to give the content the width
-        fragment = f'<div class="rm-wide">\n{fragment}\n</div>'
     if info.feed:
         meta["feed"] = info.feed  # the theme override links it from the page's head
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1_000_000)
-    wrapped = armor(f'<div class="rm-page">\n{fragment}\n</div>')
-    return f"---\n{front}---\n\n{wrapped}\n"
+    return f"---\n{front}---\n\n{armor(page_html(info, fragment))}\n"
 
 
 _CARD_TABLE = re.compile(r'<table class="[^"]*\brm-cards\b[^"]*"[^>]*>.*?</table>', re.S)
@@ -179,8 +191,10 @@ def generate_tree(
     built: str | None = None,
     site_url: str | None = None,
     site_name: str = "Roadmap",
+    sources: bool = True,
 ) -> DocsTree:
-    """Return every generated page, asset and data file of the roadmap's site."""
+    """Return every generated page, asset and data file of the roadmap's site. With `sources` False a
+    page's Markdown holds only its front-matter: for a builder that takes each page's `html` as it is."""
     built = built or build_date()
     renderer = Renderer(roadmap, urls, overrides, history, bodies, site_url=site_url, today=date.fromisoformat(built))
     tree = DocsTree()
@@ -195,10 +209,17 @@ def generate_tree(
         searchable: bool = True,
         feed: str | None = None,
         wide: bool = False,
+        outline_only: bool = False,
+        search_html: str | None = None,
     ) -> None:
         fragment = label_cells(fragment)
-        info = PageInfo(title, headings_of(fragment), source, searchable, feed if feed in feeds else None, wide)
-        tree.add(src, page_markdown(info, fragment), info)
+        headings = headings_of(fragment)
+        if outline_only:  # a packet: its own headings, not those of the stories it holds (hundreds, all alike)
+            own = set(re.findall(r'<h[1-3] id="([^"]+)" data-rm-outline', fragment))
+            headings = tuple(h for h in headings if h.id in own)
+        info = PageInfo(title, headings, source, searchable, feed if feed in feeds else None, wide)
+        made = page_html(info, fragment)
+        tree.add(src, page_markdown(info, fragment if sources else ""), info, made, search_html)
 
     # Listings and release pages repeat what the pages they link to say: out of the search index.
     page(urls.src("stories"), "Stories", renderer.stories_index(), searchable=False, wide=True)
@@ -210,7 +231,10 @@ def generate_tree(
     if roadmap.settings.ranking:  # criteria: {} turns ranking off, and the page with it
         page(urls.src("ranking"), "Ranking", renderer.ranking_page(), searchable=False, wide=True)
     for story in roadmap.stories.values():
-        page(urls.src("story", story.id), story.title, renderer.story_page(story), source=story.path)
+        src = urls.src("story", story.id)
+        # A search index reads only what the PM wrote: the header and footer repeat other pages' facts.
+        search = f'<div class="rm-page"><div class="rm-story-body">\n{renderer.story_body(story, src)}\n</div></div>'
+        page(src, story.title, renderer.story_page(story), source=story.path, search_html=search)
     for project in roadmap.projects.values():
         page(
             urls.src("project", project.id),
@@ -219,6 +243,8 @@ def generate_tree(
             source=project.path,
             feed=f"projects/{project.id}/feed.xml",
             wide=True,
+            # What the team is about; its asks are found as the stories themselves.
+            search_html=f'<div class="rm-page"><p>{html.escape(project.description or project.name, quote=False)}</p></div>',
         )
     for release in roadmap.settings.releases:
         page(
@@ -234,11 +260,16 @@ def generate_tree(
             f"Release {release}: planning packet",
             renderer.print_release(release, built),
             searchable=False,
+            outline_only=True,
         )
     for project in roadmap.projects.values():
         current = roadmap.settings.current_release
         page(
-            urls.src("print_project", project.id), f"{project.name}: what PMs ask", renderer.print_project(project, built), searchable=False
+            urls.src("print_project", project.id),
+            f"{project.name}: what PMs ask for {current}" if current else f"{project.name}: what PMs ask",
+            renderer.print_project(project, built),
+            searchable=False,
+            outline_only=True,
         )
         for release in roadmap.settings.packet_releases:
             if release != current:
@@ -247,6 +278,7 @@ def generate_tree(
                     f"{project.name}: what PMs ask for {release}",
                     renderer.print_project(project, built, release),
                     searchable=False,
+                    outline_only=True,
                 )
     tree.home_summary = renderer.home_summary()
     tree.blocks["rubric"] = label_cells(renderer.render("rubric.html", "formats.md"))
@@ -255,7 +287,7 @@ def generate_tree(
     for name in ASSETS:
         tree.add(f"{ASSET_DIR}/{name}", package.joinpath(f"assets/{name}").read_text("utf-8"))
     for name in SCHEMAS:
-        tree.add(f"schemas/{name}.schema.json", schema_text(name))
+        tree.add(f"schemas/{name}.schema.json", schema_text(name, site_url))
     for path, xml in feeds.items():
         tree.add(path, xml)
         folder = path.rpartition("/")[0]
@@ -263,5 +295,8 @@ def generate_tree(
             # Material reads every <link rel="alternate"> as another language of the site and fetches the
             # sitemap.xml beside it: an empty one there keeps that from failing on every project page.
             tree.add(f"{folder}/sitemap.xml", _EMPTY_SITEMAP)
-    tree.add("roadmap.json", json.dumps(export_model(roadmap, urls, history), indent=1, ensure_ascii=False) + "\n")
+    for story_id in roadmap.stories:
+        for name, attachment in roadmap.attachments.published(story_id).items():
+            tree.add(site_path(story_id, name), attachment.content)
+    tree.add("roadmap.json", json.dumps(export_model(roadmap, urls, history, site_url=site_url), indent=1, ensure_ascii=False) + "\n")
     return tree

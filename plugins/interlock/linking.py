@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from .attachments import Attachments, scan_attachments
 from .body import BodyRenderer
 from .bodycache import StoredBodyRenderer
 from .cache import diagnostics_from_json, diagnostics_to_json, digest, settings_key
@@ -20,6 +21,7 @@ from .model import ALIGNMENTS, STATUSES, Backing, Decline, Diagnostic, Liaison, 
 from .ranking import Score, backing_of, rank_stories, score_stories
 from .rules import iter_corpus_problems, iter_priority_problems, iter_story_problems, list_inputs
 from .rules.files import list_weighing_inputs
+from .rules.links import iter_link_problems
 from .rules.references import iter_answer_problems
 from .rules.weighing import iter_weighing_problems
 
@@ -77,6 +79,7 @@ class Roadmap:
     shared: dict[str, list[Story]] = field(default_factory=dict)
     files_checked: int = 0
     scope: set[str] | None = None  # with --changed-since: the files whose problems were looked for
+    attachments: Attachments = field(default_factory=Attachments)  # each story's own files, checked
 
     def completion(self, story_id: str) -> float | None:
         """Return completed over non-abandoned tracking items of a story, over all its projects."""
@@ -135,8 +138,13 @@ def files_affected(changed: set[str], stories: dict[str, Story], projects: dict[
     stories_dir = settings.relpath(settings.stories_dir) + "/"
     priorities_dir = settings.relpath(settings.priorities_dir) + "/"
     story_ids = {path[len(stories_dir) : -len(".md")] for path in changed if path.startswith(stories_dir) and path.endswith(".md")}
+    # A changed file of a story's folder: the story's links to it are checked again.
+    owners = {
+        path[len(stories_dir) :].split("/", 1)[0] for path in changed if path.startswith(stories_dir) and "/" in path[len(stories_dir) :]
+    }
     project_ids = {Path(path).stem for path in changed if path.startswith(priorities_dir)}
     scope = set(changed)
+    scope |= {stories[sid].path for sid in owners if sid in stories}
     for story in stories.values():
         if story_ids.intersection([*story.related, *story.depends_on, *story.supersedes]) or project_ids.intersection(story.projects):
             scope.add(story.path)
@@ -167,10 +175,11 @@ def _capped(path: str, found: Iterable[Diagnostic]) -> list[Diagnostic]:
 
 def load_inputs(
     settings: Settings, cache: DocumentCache | None = None, changed: set[str] | None = None, bodies: BodyRenderer | None = None
-) -> tuple[dict[str, Document], dict[str, Story], dict[str, Project], list[Weighing], list[Diagnostic], int, set[str] | None]:
+) -> tuple[dict[str, Document], dict[str, Story], dict[str, Project], list[Weighing], list[Diagnostic], int, set[str] | None, Attachments]:
     """Read every story, priority and weighing file and check them (only the files `changed` affects, if given).
 
-    Returns documents, stories, projects, weighings, problems, the file count and the files checked (None: all)."""
+    Returns documents, stories, projects, weighings, problems, the file count, the files checked (None: all)
+    and the stories' attachments."""
     cache = cache if cache is not None else DocumentCache()
     store = cache.store
     if bodies is None:
@@ -181,6 +190,8 @@ def load_inputs(
     priority_inputs = list_inputs(settings.priorities_dir, (".yaml", ".yml"), settings, kind="project")
     story_inputs = list_inputs(settings.stories_dir, (".md",), settings, kind="story")
     problems += priority_inputs.problems + story_inputs.problems
+    attachments = scan_attachments(story_inputs.folders, settings)
+    problems += attachments.problems
     for path in priority_inputs.files:
         rel = settings.relpath(path)
         doc = cache.read(path, rel, front_matter=False)
@@ -233,22 +244,46 @@ def load_inputs(
     for doc, project in project_docs:
         if scope is None or project.path in scope:
             problems += checked(doc, "list", settings_digest, partial(iter_priority_problems, doc, project, settings))
+    # The bodies of the stories checked anew, converted up front: in parallel when there are many.
+    bodies.prefetch(
+        stories[sid].body
+        for sid, doc in docs.items()
+        if sid in stories
+        and (scope is None or doc.path in scope)
+        and not store.has("story", digest("story", doc.source_digest, lists_digest))
+    )
     for story_id, doc in docs.items():
         if scope is None or doc.path in scope:
             story = stories.get(story_id)
             rules = partial(iter_story_problems, doc, story, settings, projects, bodies) if story else tuple
             problems += checked(doc, "story", lists_digest, rules)
     problems.extend(iter_corpus_problems(docs, stories, scope, store))
+    # Links to a story's files depend on its folder, not on what the per-file cache is keyed by: always checked (cheaply, from the text).
+    stories_rel = settings.relpath(settings.stories_dir)
+    story_ids = set(stories)
+    for story in stories.values():
+        if scope is None or story.path in scope:
+            problems.extend(iter_link_problems(story, stories_rel, story_ids, attachments))
     problems.extend(iter_answer_problems(project_docs, stories))
     if scope is not None and any(path.endswith(".md") for path in scope):
         scope |= {doc.path for doc, _ in weighing_docs}  # few files, and any of them may name a changed story
     for doc, weighing in weighing_docs:
         problems.extend(_capped(doc.path, itertools.chain(doc.diagnostics, iter_weighing_problems(doc, weighing, settings, stories))))
     if scope is not None:
-        problems = [d for d in problems if d.path in scope]
+        # A file of a story's folder is in scope with its story.
+        problems = [d for d in problems if d.path in scope or _owner_of(d.path, stories_rel) in scope]
+    # A story's folder counts by its files.
     files = priority_inputs.entries + story_inputs.entries + weighing_entries
+    files += sum(map(len, attachments.by_story.values())) - len(story_inputs.folders)
     weighings = [w for doc, w in weighing_docs if isinstance(doc.data, dict)]
-    return docs, stories, projects, weighings, problems, files, scope
+    return docs, stories, projects, weighings, problems, files, scope, attachments
+
+
+def _owner_of(path: str, stories_rel: str) -> str:
+    """Return the story file whose folder holds `path` (or `path` itself when no folder does)."""
+    if path.startswith(stories_rel + "/") and "/" in path[len(stories_rel) + 1 :]:
+        return f"{stories_rel}/{path[len(stories_rel) + 1 :].split('/', 1)[0]}.md"
+    return path
 
 
 def build_roadmap(
@@ -258,10 +293,17 @@ def build_roadmap(
 
     With `changed` (paths relative to the site root), only those files and the stories that refer
     to them are checked; everything is still read and linked."""
-    docs, stories, projects, weighings, problems, files, scope = load_inputs(settings, cache, changed, bodies)
+    docs, stories, projects, weighings, problems, files, scope, attachments = load_inputs(settings, cache, changed, bodies)
     stories = dict(sorted(stories.items()))
     roadmap = Roadmap(
-        settings, dict(sorted(projects.items())), stories, sorted(set(problems)), weighings=weighings, files_checked=files, scope=scope
+        settings,
+        dict(sorted(projects.items())),
+        stories,
+        sorted(set(problems)),
+        weighings=weighings,
+        files_checked=files,
+        scope=scope,
+        attachments=attachments,
     )
     link_roadmap(roadmap)
     return roadmap

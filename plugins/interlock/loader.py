@@ -4,6 +4,7 @@ the source position of every key and value, plus the model objects built from th
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 from collections.abc import Iterator
 from functools import partial
@@ -368,7 +369,11 @@ def _marks_to_json(marks: dict[tuple[Any, ...], tuple[int, int]]) -> list[list[A
     return [[*map(encode_value, path), line, col] for path, (line, col) in marks.items()]
 
 
-def _both_marks(keys: Any, values: Any) -> tuple[dict[tuple[Any, ...], tuple[int, int]], dict[tuple[Any, ...], tuple[int, int]]]:
+def _both_marks(text: str) -> tuple[dict[tuple[Any, ...], tuple[int, int]], dict[tuple[Any, ...], tuple[int, int]]]:
+    try:
+        keys, values = json.loads(text, object_hook=decode_object)
+    except (ValueError, TypeError, RecursionError):
+        return {}, {}  # positions then fall back to the top of the file
     return _marks_from_json(keys), _marks_from_json(values)
 
 
@@ -387,8 +392,8 @@ def document_to_json(doc: Document) -> dict[str, Any]:
         "body": doc.body,
         "body_line": doc.body_line,
         "last_line": doc.last_line,
-        "key_marks": _marks_to_json(doc.key_marks),
-        "value_marks": _marks_to_json(doc.value_marks),
+        # Positions are read back only when a message needs one: a string, so reading the entry does not decode them.
+        "marks": json.dumps([_marks_to_json(doc.key_marks), _marks_to_json(doc.value_marks)], ensure_ascii=True, separators=(",", ":")),
         "coerced": [[*map(encode_value, path), text] for path, text in doc.coerced.items()],
         "diagnostics": diagnostics_to_json(doc.diagnostics),
     }
@@ -417,5 +422,5 @@ def document_from_json(raw: Any, rel: str) -> Document:
         coerced=coerced,
         diagnostics=diagnostics,
         # Most documents never need a position: the tables are made when one does.
-        stored_marks=partial(_both_marks, raw["key_marks"], raw["value_marks"]),
+        stored_marks=partial(_both_marks, raw["marks"]) if isinstance(raw["marks"], str) else None,
     )

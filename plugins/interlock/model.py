@@ -59,6 +59,7 @@ class Settings:
     weighing_dir: Path | None = None  # the group weighing exercise: <release>/<organisation>.yaml
     stale_days: int = 90  # the health page lists stories unchanged for longer
     packet_releases: list[str] = field(default_factory=list)  # project packets for these releases too (the current one always)
+    attachment_max_kb: int = 1024  # the largest file a story may keep beside it
 
     @property
     def ranking(self) -> bool:
@@ -68,9 +69,16 @@ class Settings:
         """Return `path` relative to the repository root, in POSIX form, for messages and links."""
         # The folder is resolved, the name is not: a link is named as itself, never as its target.
         try:
-            return (_resolved(path.parent) / path.name).relative_to(_resolved(self.root)).as_posix()
+            folder = _relative_folder(path.parent, self.root)
         except (ValueError, OSError, RuntimeError):
             return path.as_posix()
+        return f"{folder}/{path.name}" if folder else path.name
+
+
+@lru_cache(maxsize=256)
+def _relative_folder(folder: Path, root: Path) -> str:
+    relative = _resolved(folder).relative_to(_resolved(root)).as_posix()
+    return "" if relative == "." else relative
 
 
 @lru_cache(maxsize=64)

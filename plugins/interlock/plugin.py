@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -13,12 +14,14 @@ from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
 from .body import BodyRenderer, Heading
+from .bodycache import StoredBodyRenderer
+from .cache import Store
 from .generate import ASSET_DIR, ASSETS, DocsTree, generate_tree
 from .history import HistoryCache
 from .linking import build_roadmap
@@ -28,6 +31,7 @@ from .rules import SettingsError, load_settings
 from .urls import Urls
 
 log = get_plugin_logger(__name__)
+_SEARCH_ATTRIBUTES = re.compile(r'\s?data-search-\w+="[^"]+"')
 
 
 class InterlockConfig(Config):
@@ -42,6 +46,7 @@ class InterlockConfig(Config):
     weighing_dir = c.Optional(c.Type(str))
     stale_days = c.Type(int, default=90)
     packet_releases = c.Type(list, default=[])
+    attachment_max_kb = c.Type(int, default=1024)
     # Created / updated dates, contributors and status timelines from git; off skips every git call.
     history = c.Type(bool, default=True)
 
@@ -62,13 +67,16 @@ def _toc(headings: tuple[Heading, ...]) -> list[dict[str, Any]]:
 class InterlockPlugin(BasePlugin[InterlockConfig]):
     def __init__(self) -> None:
         self.tree = DocsTree()
+        self._whole: dict[str, str] = {}
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # One instance lives across `mkdocs serve` rebuilds: files are re-read only when they change,
         # git history is walked again only when HEAD moves, and a body is converted once per text.
         self.cache = DocumentCache()
         self.histories = HistoryCache()
-        self.bodies = BodyRenderer()
+        self.bodies: BodyRenderer = BodyRenderer()
+        self.store: Store | None = None
+        self.swept = False
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if not hasattr(self, "cache"):  # built without on_startup (MkDocs' API used directly)
@@ -79,6 +87,14 @@ class InterlockPlugin(BasePlugin[InterlockConfig]):
             self.settings = load_settings(dict(self.config), root)
         except SettingsError as exc:
             raise PluginError("interlock plugin options: " + "; ".join(exc.problems)) from exc
+        if self.store is None:
+            # The cache on disk that `interlock check` keeps: a build after a check converts nothing again.
+            self.store = Store.for_site(self.settings.root)
+            if self.store.why_off:
+                log.info(f"no cache: {self.store.why_off}")
+            if self.store.enabled:
+                self.cache = DocumentCache(self.store)
+                self.bodies = StoredBodyRenderer(self.store)
         theme_dir = str(resources.files("interlock").joinpath("theme"))
         if config.theme.name == "material" and theme_dir not in config.theme.dirs:
             # Ahead of the theme's own templates, behind a site's custom_dir.
@@ -110,7 +126,14 @@ class InterlockPlugin(BasePlugin[InterlockConfig]):
             if history.reason:
                 log.info(f"no git history ({history.reason}): story pages say 'not yet committed'")
         self.tree = generate_tree(
-            roadmap, Urls(config.use_directory_urls), history=history, overrides=self.settings.templates_dir, bodies=self.bodies
+            roadmap,
+            Urls(config.use_directory_urls),
+            history=history,
+            overrides=self.settings.templates_dir,
+            bodies=self.bodies,
+            site_url=config.site_url or None,
+            site_name=config.site_name,
+            sources=False,  # MkDocs is handed each page's HTML (on_page_content), never its Markdown
         )
         for generated in self.tree.files.values():
             if files.get_file_from_path(generated.path) is not None:
@@ -127,6 +150,10 @@ class InterlockPlugin(BasePlugin[InterlockConfig]):
         if generated is not None and generated.page is not None and generated.page.source and config.repo_url and config.edit_uri:
             base = urljoin(config.repo_url.rstrip("/") + "/", config.edit_uri.rstrip("/") + "/")
             page.edit_url = urljoin(base, Path(os.path.relpath(self.settings.root / generated.page.source, config.docs_dir)).as_posix())
+        if generated.html is not None:
+            # The page's HTML is made already: Markdown need not read it back (the costliest step of a
+            # build of thousands of pages); on_page_content puts it in place.
+            return ""
         return markdown
 
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -134,7 +161,35 @@ class InterlockPlugin(BasePlugin[InterlockConfig]):
         if generated is not None and generated.page is not None:
             # The page is one raw HTML block, so Markdown's toc extension saw no heading.
             page.toc = get_toc(_toc(generated.page.headings))  # type: ignore[arg-type]
+            if generated.html is not None:
+                return generated.html
         return html
+
+    # A search index reads only what a page's search_html holds (a story's own text): given to it
+    # before the search plugin indexes the page, and the whole page put back after.
+    @event_priority(100)
+    def _search_sees_less(self, context: Any, /, *, page: Page, config: MkDocsConfig, nav: Any) -> Any:
+        generated = self.tree.files.get(page.file.src_uri)
+        if generated is not None and generated.search_html is not None and page.content is not None:
+            self._whole[page.file.src_uri] = page.content
+            page.content = generated.search_html
+        return context
+
+    @event_priority(-100)
+    def _whole_page_back(self, context: Any, /, *, page: Page, config: MkDocsConfig, nav: Any) -> Any:
+        whole = self._whole.pop(page.file.src_uri, None)
+        if whole is not None:
+            page.content = _SEARCH_ATTRIBUTES.sub("", whole)  # as the search plugin leaves a page it indexed
+        return context
+
+    on_page_context = CombinedEvent(_search_sees_less, _whole_page_back)
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.store is not None:
+            # The first build read every input through the cache, so what it did not use is what edits left
+            # behind; later serve rebuilds take unchanged files from memory and must not sweep.
+            self.store.flush(sweep=() if self.swept else ("doc", "list", "story"))
+            self.swept = True
 
     def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any) -> LiveReloadServer:
         for folder in (self.settings.stories_dir, self.settings.priorities_dir):

@@ -75,8 +75,10 @@ def score_stories(stories: dict[str, Story], weighings: list[Weighing], settings
                 superseded.setdefault(old, []).append(story.id)
     scores: dict[str, Score] = {}
     for story in stories.values():
-        if not criteria:
-            scores[story.id] = Score(None, "off")
+        if not criteria:  # ranking is off; a superseded story still goes last, naming what replaces it
+            scores[story.id] = (
+                Score(None, "superseded", superseded_by=sorted(superseded[story.id])) if story.id in superseded else Score(None, "off")
+            )
             continue
         release = weighing_release(story, settings)
         given = [(w, w.scores[story.id]) for w in weighings if w.release == release and story.id in w.scores]

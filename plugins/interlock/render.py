@@ -4,6 +4,7 @@ All links come from `Urls`, so a page can only link to a page the site has."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -16,10 +17,11 @@ from markupsafe import Markup
 from .body import BodyPlacer, BodyRenderer
 from .history import FileHistory, History, utc_date
 from .linking import Alignment, Roadmap, alignment_counts
-from .model import ALIGNMENTS, OPEN_STATUSES, STATUSES, Diagnostic, Project, Story
+from .model import ALIGNMENTS, OPEN_STATUSES, STATUSES, Diagnostic, Liaison, Project, Story
 from .urls import Urls, relative_url, release_slug
 
 TOP_STORIES_ON_HOME = 5
+CLOSED_STATUSES = ("completed", "parked", "rejected")
 
 
 @dataclass
@@ -46,6 +48,7 @@ class AskGroup:
     title: str
     asks: list[Alignment]
     folded: bool = False
+    short: str = ""  # the title in a line of links to every group
 
 
 _CSS_SAFE = re.compile(r"[^A-Za-z0-9 .,:;()/_+-]")
@@ -114,7 +117,8 @@ class Renderer:
         self.problems: dict[str, list[Diagnostic]] = {}
         for diagnostic in roadmap.diagnostics:
             self.problems.setdefault(diagnostic.path, []).append(diagnostic)
-        self.placer = BodyPlacer(urls, roadmap.settings.relpath(roadmap.settings.stories_dir), set(roadmap.stories))
+        published = {sid: set(roadmap.attachments.published(sid)) for sid in roadmap.attachments.by_story}
+        self.placer = BodyPlacer(urls, roadmap.settings.relpath(roadmap.settings.stories_dir), set(roadmap.stories), published)
         self._headers: dict[tuple[str, str], str] = {}
         loaders = [FileSystemLoader(str(overrides))] if overrides else []
         self.env = Environment(
@@ -135,12 +139,19 @@ class Renderer:
             criteria=roadmap.settings.criteria,
             history=history,
             history_of=self.history_of,
+            team_name=self.team_name,
         )
         self.env.filters["day"] = utc_date
         self.env.filters["css_string"] = css_string
         self.env.filters["breakable"] = breakable
+        self.env.filters["team_name"] = self.team_name
         self.today = today or datetime.now(timezone.utc).date()
         self.env.filters["ago"] = lambda when: ago(when, self.today)
+
+    def team_name(self, project_id: str) -> str:
+        """Return the name readers know a team by (a project the site does not know keeps its id)."""
+        project = self.roadmap.projects.get(project_id)
+        return project.name if project is not None else project_id
 
     def history_of(self, story: Story) -> FileHistory | None:
         """Return the git history of a story, or None when it is not committed (or history is off)."""
@@ -195,31 +206,46 @@ class Renderer:
         return self.render("projects_index.html", self.urls.src("projects"), bars=self.demand_rows())
 
     def ask_groups(self, project: Project) -> list[AskGroup]:
-        """Return a project's asks in the groups a team reads them: the current release, later ones,
-        not yet targeted, then earlier releases and closed asks (folded)."""
+        """Return a project's asks in the groups a team reads them, each by rank: the current release,
+        each later release, not yet targeted, then (folded) open asks of earlier releases and closed asks."""
         settings = self.roadmap.settings
         releases = settings.releases
         current = settings.current_release
         position = {r: i for i, r in enumerate(releases)}
-        now = position.get(current, len(releases)) if current else len(releases)
+        now = position.get(current, -1) if current else -1  # without a current release, no release is past
         groups = {
-            "current": AskGroup("current", f"Asks for {current} (the current release)" if current else "Asks", []),
-            "later": AskGroup("later", "Asks for later releases", []),
-            "untargeted": AskGroup("untargeted", "Asks with no target release yet", []),
-            "earlier": AskGroup("earlier", "Earlier releases, and asks that are done, parked, rejected or superseded", [], folded=True),
+            "current": AskGroup(
+                "current",
+                f"Asks for {current} (the current release)" if current else "Asks",
+                [],
+                short=f"{current} (current)" if current else "all",
+            )
         }
+        for release in releases[now + 1 :]:
+            groups[release] = AskGroup(f"later-{release_slug(release).replace('.', '-')}", f"Asks for {release}", [], short=release)
+        groups["untargeted"] = AskGroup("untargeted", "Asks with no target release yet", [], short="no release yet")
+        groups["earlier"] = AskGroup("earlier", "Still open, for earlier releases", [], folded=True, short="earlier releases, still open")
+        groups["closed"] = AskGroup("closed", "Done, parked, rejected or superseded", [], folded=True, short="done or closed")
         for a in self.roadmap.by_project[project.id]:
             target = a.story.target_release
-            closed = a.story.status in ("completed", "rejected", "parked") or self.roadmap.score_info[a.story.id].source == "superseded"
-            if closed or (target in position and position[target] < now):
+            if is_closed(a.story, self.roadmap):
+                groups["closed"].asks.append(a)
+            elif target in position and position[target] < now:
                 groups["earlier"].asks.append(a)
             elif target is not None and target == current:
                 groups["current"].asks.append(a)
             elif target in position:
-                groups["later"].asks.append(a)
+                groups[target].asks.append(a)
             else:
                 groups["untargeted"].asks.append(a)
         return [g for g in groups.values() if g.asks]
+
+    def liaison_load(self, project: Project) -> list[tuple[Liaison, int]]:
+        """Return each liaison of a project with the number of its open asks they carry."""
+        carried = Counter(
+            a.liaison.name for a in self.roadmap.by_project[project.id] if a.liaison is not None and not is_closed(a.story, self.roadmap)
+        )
+        return [(person, carried[person.name]) for person in project.liaisons]
 
     def project_page(self, project: Project) -> str:
         aligned = self.roadmap.by_project[project.id]
@@ -235,6 +261,7 @@ class Renderer:
             problems=self.problems.get(project.path, []),
             aligned=aligned,
             groups=self.ask_groups(project),
+            liaisons=self.liaison_load(project),
             declined=[a for a in aligned if a.kind == "declined"],
             unasked=[
                 item
@@ -263,7 +290,7 @@ class Renderer:
     def story_body(self, story: Story, src: str, *, id_prefix: str = "", absolute: bool = False) -> str:
         """Return a story's published body HTML as seen from the page `src`."""
         base = self.site_url if absolute else None
-        return self.placer.place(self.bodies.render(story.body), src, id_prefix=id_prefix, base=base)
+        return self.placer.place(self.bodies.render(story.body), src, id_prefix=id_prefix, base=base, story=story.id)
 
     def story_page(self, story: Story) -> str:
         """Return the whole story page: header, the PM's text, then related stories and history."""
@@ -295,7 +322,7 @@ class Renderer:
         settings = self.roadmap.settings
         release = release or settings.current_release
         aligned = self.roadmap.by_project[project.id]
-        full = [a for a in aligned if a.story.target_release == release and a.story.status not in ("completed", "rejected", "parked")]
+        full = [a for a in aligned if a.story.target_release == release and not is_closed(a.story, self.roadmap)]
         shown = {a.story.id for a in full}
         src = (
             self.urls.src("print_project", project.id)
@@ -313,8 +340,13 @@ class Renderer:
             online=("project", project.id),
             matrix=None,
             project=project,
-            others=[a for a in aligned if a.story.id not in shown],
+            others=self.other_asks(project, shown),
         )
+
+    def other_asks(self, project: Project, shown: set[str]) -> list[AskGroup]:
+        """Return the groups of a project's page without the asks a packet shows in full."""
+        groups = [AskGroup(g.key, g.title, [a for a in g.asks if a.story.id not in shown], short=g.short) for g in self.ask_groups(project)]
+        return [g for g in groups if g.asks]
 
     def _packet(
         self,
@@ -328,7 +360,7 @@ class Renderer:
         online: tuple[str, str],
         matrix: dict[str, Any] | None,
         project: Project | None = None,
-        others: list[Alignment] | None = None,
+        others: list[AskGroup] | None = None,
     ) -> str:
         entries = []
         for story in stories:
@@ -410,7 +442,9 @@ class Renderer:
             for alignment in self.roadmap.alignments[story.id]:
                 cells[(story.id, alignment.project.id)] = alignment
                 names.add(alignment.project.id)
-        return {"projects": [self.roadmap.projects[n] for n in sorted(names)], "cells": cells}
+        # Columns are headed by the teams' names, so they follow those names.
+        projects = sorted((self.roadmap.projects[n] for n in names), key=lambda p: (p.name.lower(), p.id))
+        return {"projects": projects, "cells": cells}
 
     def demand_rows(self, stories: list[Story] | None = None) -> list[BarRow]:
         """Return per project the planned / unplanned / gap counts of the given (default: all) stories."""
@@ -430,6 +464,12 @@ class Renderer:
             if row.total:
                 rows.append(row)
         return sorted(rows, key=lambda r: (-r.total, r.label))
+
+
+def is_closed(story: Story, roadmap: Roadmap) -> bool:
+    """Return whether a story is off the table: done, parked, rejected or superseded."""
+    # Read from the links, not the score: with ranking off, no score says "superseded".
+    return story.status in CLOSED_STATUSES or bool(roadmap.superseded_by.get(story.id))
 
 
 def _pct(value: float | None) -> str:

@@ -102,6 +102,10 @@ def write_site_source(tree: DocsTree, config_file: Path, docs_dir: Path, root: P
         target = docs / path
         target.parent.mkdir(parents=True, exist_ok=True)
         content = generated.content
+        if isinstance(content, bytes):  # a story's attachment
+            target.write_bytes(content)
+            written += 1
+            continue
         if generated.page is not None:
             # The theme would link "edit" to this generated file, which is in no repository; the CSS hides it.
             content = content.replace('<div class="rm-page">', '<div class="rm-page rm-page--generated">', 1)
@@ -109,6 +113,19 @@ def write_site_source(tree: DocsTree, config_file: Path, docs_dir: Path, root: P
         written += 1
     written += _write_config(config, config_file, out)
     return written
+
+
+def _snippets_from_the_tree(config: dict[str, Any]) -> None:
+    """Let the hand-written pages' snippets be found from the generated folder too: pymdownx.snippets
+    reads `base_path` from the working folder, and the tree holds copies of those pages in docs/."""
+    extensions = config.get("markdown_extensions")
+    entries = extensions if isinstance(extensions, list) else [extensions] if isinstance(extensions, dict) else []
+    for entry in entries:
+        options = entry.get("pymdownx.snippets") if isinstance(entry, dict) else None
+        if isinstance(options, dict):
+            base = options.get("base_path", ["."])
+            listed = [base] if isinstance(base, str) else list(base) if isinstance(base, list) else []
+            options["base_path"] = [*listed, DOCS] if DOCS not in listed else listed
 
 
 def _write_config(config: dict[str, Any], config_file: Path, out: Path) -> int:
@@ -119,6 +136,7 @@ def _write_config(config: dict[str, Any], config_file: Path, out: Path) -> int:
         listed = list(result.get(key) or [])
         listed += [f"{ASSET_DIR}/{name}" for name in ASSETS if name.endswith(suffix) and f"{ASSET_DIR}/{name}" not in listed]
         result[key] = listed
+    _snippets_from_the_tree(result)
     existing = result.get("not_in_nav")
     result["not_in_nav"] = "\n".join([*([existing] if isinstance(existing, str) and existing else []), *NOT_IN_NAV]) + "\n"
     written = 0

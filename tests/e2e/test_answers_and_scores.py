@@ -42,7 +42,7 @@ def test_the_story_page_explains_its_score(demo_server: Server, page: Any) -> No
     assert "user_impact" in rows[0] and "3.0" in rows[0] and "(1–5)" in rows[0] and "× 3" in rows[0] and "22.5" in rows[0]
     assert "Weighed by: Helio Research Cloud (52.5), Lakeside Telecom (25.0), Northwind Hosting (87.5)." in page.inner_text("article")
     facts = page.locator("table.rm-facts").inner_text()
-    assert "weighed by 3 orgs, spread 25.0–87.5" in facts and "Northwind Hosting: 2 for nova, 1 for neutron" in facts
+    assert "weighed by 3 orgs, spread 25.0–87.5" in facts and "Northwind Hosting: 2 for Compute (Nova), 1 for Networking (Neutron)" in facts
 
 
 def test_the_ranking_shows_the_spread_and_sorts_by_backing(demo_server: Server, page: Any) -> None:

@@ -48,12 +48,12 @@ def test_every_page_loads_offline_without_errors(demo_server: Server, page: Any)
 def test_stories_table_filters_and_sorts(demo_server: Server, page: Any) -> None:
     page.goto(demo_server.url("stories/"))
     rows = page.locator("#stories-table tbody tr")
-    assert rows.count() == 14
+    assert rows.count() == 15
     count = page.locator("[data-rm-count]")
-    assert count.inner_text() == "14 of 14 shown"
+    assert count.inner_text() == "15 of 15 shown"
     page.fill('[data-rm-filter="text"]', "upgrade")
     visible = page.locator("#stories-table tbody tr:not([hidden])")
-    assert visible.count() >= 1 and count.inner_text() == f"{visible.count()} of 14 shown"
+    assert visible.count() >= 1 and count.inner_text() == f"{visible.count()} of 15 shown"
     for text in visible.all_inner_texts():
         assert "upgrade" in text.lower()
     page.fill('[data-rm-filter="text"]', "")

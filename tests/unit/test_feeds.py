@@ -86,8 +86,8 @@ def test_the_roadmap_feed_has_every_creation_and_status_change_newest_first() ->
         ("New story: Planned story", "stories/planned/", "2024-01-05T08:00:00+00:00"),  # in UTC
     ]
     summaries = [(e.get("type"), e.text) for e in feed.iter(f"{ATOM}summary")]
-    assert summaries[0] == ("html", "Status: accepted (was proposed). Target release: 2025.1. Projects: alpha.")
-    assert summaries[1] == ("html", "Status: proposed. Target release: none. Projects: alpha.")
+    assert summaries[0] == ("html", "Status: accepted (was proposed). Target release: 2025.1. Projects: Alpha service.")
+    assert summaries[1] == ("html", "Status: proposed. Target release: none. Projects: Alpha service.")
 
 
 def test_project_and_release_feeds_hold_their_stories_only() -> None:
@@ -172,8 +172,8 @@ def test_hostile_text_makes_well_formed_xml() -> None:
     assert titles[0] == "A <b>&amp;</b>\x7f ]]> end: proposed → accepted"
     summary = alpha.findtext(f"{ATOM}entry/{ATOM}summary") or ""
     # A summary is HTML: the story's text in it is escaped once more, so a reader shows it as text.
-    assert html.unescape(summary) == "Status: accepted (was proposed). Target release: <i>2025.1</i>. Projects: alpha."
-    assert "<i>" not in summary
+    assert html.unescape(summary) == "Status: accepted (was proposed). Target release: <i>2025.1</i>. Projects: Alpha <&>."
+    assert "<i>" not in summary and "<&>" not in summary
 
 
 @pytest.mark.parametrize(

@@ -68,6 +68,13 @@ def test_ranking_off(tmp_path: Path) -> None:
     assert (scores["s"].source, scores["s"].value) == ("off", None)
 
 
+def test_with_ranking_off_a_superseded_story_still_goes_last(tmp_path: Path) -> None:
+    stories = {"old": story("old"), "new": story("new", supersedes=["old"]), "other": story("other")}
+    scores = score_stories(stories, [], settings(tmp_path, {}))
+    assert (scores["old"].source, scores["old"].superseded_by) == ("superseded", ["new"])
+    assert [s.id for s in rank_stories(stories, scores)[0]][-1] == "old"
+
+
 def project() -> Project:
     plan = ReleasePlan(
         "r1",

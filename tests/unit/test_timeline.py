@@ -100,13 +100,13 @@ def test_timeline_page_of_the_minimal_site() -> None:
             for card in section.find_all("li", class_="rm-timeline-card")
         ]
 
-    assert cards(sections[0]) == [("../stories/planned/", "Planned story", "alpha", "accepted", "accepted score 100.0", ["alpha"])]
+    assert cards(sections[0]) == [("../stories/planned/", "Planned story", "alpha", "accepted", "accepted score 100.0", ["Alpha service"])]
     assert cards(sections[1]) == []
     assert "No story targets this release yet." in sections[1].get_text()
     assert cards(sections[2]) == [
-        ("../stories/unplanned/", "Unplanned story", "alpha", "proposed", "proposed score 50.0", ["alpha"]),
-        ("../stories/draft/", "Draft story", "beta", "draft", "draft score unscored", ["beta"]),
-        ("../stories/payload/", PAYLOAD, "alpha", "draft", "draft score unscored", ["alpha"]),
+        ("../stories/unplanned/", "Unplanned story", "alpha", "proposed", "proposed score 50.0", ["Alpha service"]),
+        ("../stories/draft/", "Draft story", "beta", "draft", "draft score unscored", ["Beta service"]),
+        ("../stories/payload/", PAYLOAD, "alpha", "draft", "draft score unscored", ["Alpha service"]),
     ]
     # Hostile titles are text, never markup.
     assert soup.find("script") is None and soup.find("b") is None

@@ -45,6 +45,7 @@
     var tables = box.getAttribute("data-rm-filters").split(/\s+/).filter(Boolean)
       .map(function (id) { return document.getElementById(id); }).filter(Boolean);
     if (!tables.length) return;
+    box.hidden = false;  // a page may hide its filters until this script can run them
     var text = box.querySelector('[data-rm-filter="text"]');
     var status = box.querySelector('[data-rm-filter="status"]');
     var alignment = box.querySelector('[data-rm-filter="alignment"]');
@@ -56,8 +57,10 @@
       var kind = alignment ? alignment.value : "";
       var from = since ? since.value : "";  // YYYY-MM-DD compares correctly as text
       var shown = 0, total = 0;
+      var filtered = !!(words.length || wanted || kind || from);
       tables.forEach(function (table) {
-        Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+        var here = 0, rows = table.tBodies[0].rows;
+        Array.prototype.forEach.call(rows, function (row) {
           var haystack = row.textContent.toLowerCase();
           var updated = row.getAttribute("data-updated");
           var ok = (!wanted || row.getAttribute("data-status") === wanted) &&
@@ -66,7 +69,11 @@
             words.every(function (w) { return haystack.indexOf(w) !== -1; });
           row.hidden = !ok;
           total += 1;
-          if (ok) shown += 1;
+          if (ok) { shown += 1; here += 1; }
+        });
+        // A group's count in its heading (data-rm-shown="TABLE-ID") says how many of its rows are shown.
+        document.querySelectorAll('[data-rm-shown="' + table.id + '"]').forEach(function (number) {
+          number.textContent = filtered ? here + " of " + rows.length : String(rows.length);
         });
       });
       if (count) count.textContent = shown + " of " + total + " shown";
@@ -130,8 +137,16 @@
     if (dialog && !dialog.hasAttribute("aria-label")) dialog.setAttribute("aria-label", "Search the roadmap");
   }
 
+  // A link to a folded group (#group-closed on a project page) opens it, so the reader lands on its rows.
+  function openLinkedGroup() {
+    var target = window.location.hash ? document.getElementById(decodeURIComponent(window.location.hash.slice(1))) : null;
+    if (target && target.tagName === "DETAILS") target.open = true;
+  }
+  window.addEventListener("hashchange", openLinkedGroup);
+
   function init() {
     nameSearchDialog();
+    openLinkedGroup();
     document.querySelectorAll("table.rm-sortable").forEach(makeSortable);
     document.querySelectorAll("[data-rm-filters]").forEach(function (box) { makeFilterable(box); applyQuery(box); });
     document.querySelectorAll("[data-rm-timeline-filters]").forEach(makeTimelineFilter);

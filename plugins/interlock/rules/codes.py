@@ -142,6 +142,29 @@ CODES: dict[str, Code] = {
         "GitHub's preview and the site render this construct differently: write it the portable way the message gives.",
         "warning",
     ),
+    "R601": Code(
+        "attachment the site does not serve",
+        "Keep PNG, JPEG, GIF, WebP, SVG or PDF files in the story's folder, named with letters, digits, '.', '-' and '_', "
+        "each holding what its name says.",
+    ),
+    "R602": Code(
+        "attachment over the size limit",
+        "Make the file smaller (a lower resolution, or SVG for diagrams), or raise 'attachment_max_kb' in the site's configuration.",
+    ),
+    "R603": Code(
+        "attachment with active content",
+        "An SVG may only draw, and a PDF only show pages: remove script, event handlers, foreignObject, animation, DOCTYPE "
+        "and references to other files; export the PDF again without JavaScript, forms or embedded files.",
+    ),
+    "R604": Code(
+        "link or attachment outside the story's folder",
+        "Keep a story's files in the folder named after it (stories/<id>/), link them as '<id>/<file>', "
+        "and replace symbolic links with the files themselves.",
+    ),
+    "R605": Code(
+        "link or image to a file that does not exist",
+        "Put the file in the story's folder, or fix the link: relative links reach the story's own files and other stories (other-id.md).",
+    ),
     "R401": Code("priority file's project does not match its file name", "Make 'project' equal to the file name, or rename the file."),
     "R402": Code("duplicate priority item id", "Give each item of a release its own id."),
     "R403": Code("duplicate liaison", "List each liaison once."),

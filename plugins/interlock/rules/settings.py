@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from ..attachments import DEFAULT_MAX_KB
 from ..model import Criterion, Settings
 from ..urls import release_slug
 from ..yamldoc import describe_value
@@ -115,6 +116,10 @@ def load_settings(options: dict[str, Any], root: Path, *, folders_must_exist: bo
     if not isinstance(stale_days, int) or isinstance(stale_days, bool) or stale_days < 1:
         problems.append(f"'stale_days' must be a whole number of days, not {stale_days!r}")
         stale_days = 90
+    max_kb = options.get("attachment_max_kb", DEFAULT_MAX_KB)
+    if not isinstance(max_kb, int) or isinstance(max_kb, bool) or not 1 <= max_kb <= 100 * 1024:
+        problems.append(f"'attachment_max_kb' must be a whole number of kilobytes from 1 to 102400, not {max_kb!r}")
+        max_kb = DEFAULT_MAX_KB
     packet_releases = strings("packet_releases")
     for release in packet_releases:
         if release not in releases:
@@ -139,6 +144,7 @@ def load_settings(options: dict[str, Any], root: Path, *, folders_must_exist: bo
         weighing_dir,
         stale_days,
         packet_releases,
+        max_kb,
     )
 
 
