@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import re
 from importlib.metadata import version
+from pathlib import Path
 from typing import Union
 from urllib.parse import unquote
 
 import cmarkgfm
+import frontmatter
 import pytest
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from cmarkgfm.cmark import Options
 
+from conftest import REPO
 from interlock.body import BodyRenderer, github_differences, sanitize
 
 Shape = tuple[Union[str, bool, "Shape"], ...]
@@ -249,3 +252,10 @@ def test_the_site_shows_what_github_shows(request: pytest.FixtureRequest, sectio
 def test_the_corpus_covers_the_spec() -> None:
     sections = {section for section, _, _, _ in CASES}
     assert len(CASES) >= 40 and len(sections) >= 20
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "stories").glob("*.md")), ids=lambda p: p.stem)
+def test_every_demo_story_looks_as_on_github(path: Path) -> None:
+    """What a reviewer saw in the pull request is what the site shows: the demo's stories included."""
+    body = frontmatter.load(path).content
+    assert shape(site_html(body)) == shape(github_html(body))
