@@ -259,9 +259,10 @@ _MARKDOWN_SPECIALS = re.compile(r"[!-/:-@\[-`{-~]")  # all ASCII punctuation
 # C0/C1 controls other than whitespace (whitespace becomes a space instead) and bidirectional
 # overrides and isolates ("Trojan Source").
 _INVISIBLE = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-# Text GitHub turns into a notification or a cross-reference after rendering: @user and @org/team,
-# #123 and owner/repo#123, GH-123 (and owner/repo@sha through the @).
-_REFERENCE = re.compile(r"(?<=@)(?=[A-Za-z0-9])|(?<=#)(?=[0-9])|(?i:(?<=\bGH)(?=-[0-9]))")
+# Text GitHub turns into a notification, a cross-reference or a mail link after rendering: @user and
+# @org/team, #123 and owner/repo#123, GH-123, owner/repo@sha, and any a@b.c (its e-mail autolinks
+# ignore backslash escapes, even of the '.' in '0@\.A'): every '@' is followed by the space below.
+_REFERENCE = re.compile(r"(?<=@)|(?<=#)(?=[0-9])|(?i:(?<=\bGH)(?=-[0-9]))")
 # GitHub finds mentions and references in the rendered text, where `\@` and `&#64;` have already
 # become a plain '@', so no Markdown escape stops them. A zero-width space after the '@' or '#' does
 # (it is what Dependabot and Renovate put in the release notes they quote) and stays invisible.
@@ -291,7 +292,7 @@ def _md(value: object) -> _Escaped:
     # escaping all of it, in every place, needs no list of which character means what where: it
     # covers emphasis, links, images, HTML and entities, code, table cells, and list, heading and
     # quote markers. It also stops the autolinks: they start at the ':' of 'http:' and the '.' of
-    # 'www.', which are escaped (e-mail addresses, which are not, lose their '@' to `_defuse`).
+    # 'www.', which are escaped (e-mail addresses, whose autolinks ignore escapes, lose their '@' to `_defuse`).
     text = _defuse(" ".join(_INVISIBLE.sub("", str(value)).split()))
     return _Escaped(_MARKDOWN_SPECIALS.sub(r"\\\g<0>", text))
 
