@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.2.0"
@@ -25,9 +26,17 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _HOMES:
-        raise AttributeError(f"module 'interlock' has no attribute {name!r}")
-    from importlib import import_module
+def lazy_names(package: str, homes: dict[str, str]) -> Callable[[str], Any]:
+    """Return a module `__getattr__` that imports each name of `homes` from its submodule when first used."""
 
-    return getattr(import_module(f".{_HOMES[name]}", __name__), name)
+    def __getattr__(name: str) -> Any:
+        if name not in homes:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        from importlib import import_module
+
+        return getattr(import_module(f".{homes[name]}", package), name)
+
+    return __getattr__
+
+
+__getattr__ = lazy_names(__name__, _HOMES)
