@@ -29,7 +29,6 @@ SERVED: dict[str, tuple[str, tuple[bytes, ...]]] = {
     ".pdf": ("a PDF document", (b"%PDF-",)),
 }
 SERVED_NAMES = "PNG, JPEG, GIF, WebP, SVG or PDF"
-DEFAULT_MAX_KB = 1024
 MAX_FILES = 200  # per story: more is a folder of something else
 MAX_DEPTH = 3  # stories/<id>/a/b/c.png at most
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")

@@ -7,15 +7,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import html
-import multiprocessing
-import os
+import importlib
 import posixpath
 import re
 import signal
 import string
-import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -458,6 +456,21 @@ EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
     "pymdownx.fancylists": {"additional_ordered_styles": []},
     "footnotes": {"USE_DEFINITION_ORDER": False},
 }
+
+
+def _extensions() -> list[Extension]:
+    """Return EXTENSIONS made with their configurations. Python-Markdown would look each name up among
+    every installed package's entry points first (30 ms, on every check that converts a body);
+    `makeExtension` of the named module is what it falls back to, and what the entry points make."""
+    made: list[Extension] = []
+    for extension in EXTENSIONS:
+        if isinstance(extension, str):
+            module = importlib.import_module(extension if "." in extension else f"markdown.extensions.{extension}")
+            extension = module.makeExtension(**EXTENSION_CONFIGS.get(extension, {}))
+        made.append(extension)
+    return made
+
+
 # Part of every cache key: a change of the conversion must not reuse old HTML.
 CONVERSION_VERSION = "3"
 
@@ -647,30 +660,6 @@ def time_limit(seconds: int) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-# Converting is the costliest work of a check and of a build (tens of milliseconds for a proposal
-# of 30 KB). Many bodies at once are converted by a pool of forked processes, one per core: on Linux,
-# and only while the process has one thread (forking a process with threads is unsafe; `mkdocs
-# serve` rebuilds in a thread, and converts only what changed). "spawn" would run the caller's main
-# module again in every worker; elsewhere, bodies are converted one by one.
-PARALLEL_AT = 48  # bodies to convert before a pool pays for itself
-_CHUNK = 8
-_worker: BodyRenderer | None = None
-
-
-def _convert_in_worker(texts: list[str]) -> list[RenderedBody]:
-    global _worker
-    if _worker is None:
-        _worker = BodyRenderer()
-    return [_worker._convert(text) for text in texts]
-
-
-def _workers() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
 def _text_key(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
@@ -685,7 +674,7 @@ class BodyRenderer:
     @property
     def _md(self) -> markdown.Markdown:
         if self._instance is None:
-            self._instance = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
+            self._instance = markdown.Markdown(extensions=_extensions())
         return self._instance
 
     def render(self, text: str) -> RenderedBody:
@@ -696,32 +685,21 @@ class BodyRenderer:
             found = self._kept[key] = self._convert(text)
         return found
 
-    def prefetch(self, texts: Iterable[str]) -> int:
-        """Convert the texts not converted yet, in parallel when there are many and several cores;
-        return how many were converted. `render` then finds them."""
-        missing: dict[str, str] = {}
-        for text in texts:
-            key = _text_key(text)
-            if key not in self._kept and key not in missing and not self._known(text):
-                missing[key] = text
-        workers = min(_workers(), 8, len(missing) // _CHUNK)
-        if len(missing) < PARALLEL_AT or workers < 2 or sys.platform != "linux" or threading.active_count() > 1:
-            return 0  # converted one by one, when rendered
-        keys, pending = list(missing), list(missing.values())
-        chunks = [pending[i : i + _CHUNK] for i in range(0, len(pending), _CHUNK)]
-        try:
-            from concurrent.futures import ProcessPoolExecutor
+    def detached(self) -> BodyRenderer:
+        """Return a renderer with what this one converted so far and nothing else: no cache on disk
+        (a forked worker's, which must not use the parent's SQLite connection)."""
+        plain = BodyRenderer()
+        plain._kept = self._kept
+        return plain
 
-            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                converted = [body for chunk in pool.map(_convert_in_worker, chunks) for body in chunk]
-        except Exception:  # noqa: BLE001 - no pool here (a sandbox, a frozen program): converted one by one instead
-            return 0
-        for key, text, body in zip(keys, pending, converted, strict=True):
+    def adopt(self, text: str, body: RenderedBody) -> None:
+        """Keep a conversion of `text` made elsewhere (by a forked worker's renderer), as if made here."""
+        key = _text_key(text)
+        if key not in self._kept:
             self._kept[key] = body
             self._keep(text, body)
-        return len(converted)
 
-    def _known(self, text: str) -> bool:
+    def known(self, text: str) -> bool:
         """Return whether the text's conversion is kept elsewhere (the cache on disk, in a subclass)."""
         return False
 

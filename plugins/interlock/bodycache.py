@@ -59,7 +59,7 @@ class StoredBodyRenderer(BodyRenderer):
         self._keep(text, body)
         return body
 
-    def _known(self, text: str) -> bool:
+    def known(self, text: str) -> bool:
         return self.store.has("body", digest("body", text))
 
     def _keep(self, text: str, body: RenderedBody) -> None:

@@ -29,7 +29,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-FORMAT = 2  # the layout of entries; part of every key
+FORMAT = 3  # the layout of entries; part of every key
 FOLDER = Path(".cache") / "interlock"
 # Libraries whose output a cached value holds: a new version of any of them starts a new cache.
 _LIBRARIES = ("yaml", "markdown", "pymdownx", "pygments", "nh3", "rapidfuzz", "jsonschema_rs")
@@ -182,12 +182,29 @@ class Store:
             if row is None or not isinstance(row[0], str):
                 return None
             text = row[0]
+        if hook is not None and "\\u0000" not in text:
+            hook = None  # a tagged object's key starts with NUL, written as \u0000: without one there is nothing to turn back
         try:
             value = json.loads(text, object_hook=hook)
         except (ValueError, TypeError, RecursionError):
             return None
         self._used.add((kind, key))
         return value
+
+    def discard(self) -> None:
+        """Forget what was put and used since the last flush: nothing of it is written."""
+        self._pending.clear()
+        self._used.clear()
+
+    def touch(self, kind: str, key: str) -> None:
+        """Count an entry as used by this run without reading it (a sweep keeps it)."""
+        if self.file is not None:
+            self._used.add((kind, key))
+
+    @property
+    def pending(self) -> bool:
+        """Whether values were put that `flush` has not written yet."""
+        return bool(self._pending)
 
     def has(self, kind: str, key: str) -> bool:
         """Return whether a value is stored for (kind, key), without reading it."""
@@ -322,12 +339,54 @@ def settings_key(settings: Any) -> str:
     return digest(repr(plain(settings)))
 
 
-def tree_key(settings: Any, folders: Iterable[Path | None]) -> str:
+# A file's content digest is taken from the last run when its stat is the same (device, inode, size,
+# and modification and change times in nanoseconds), as git's index does. The change time cannot be set
+# back by anyone but the kernel: any write or `touch` moves it. A file changed less than RACY_NS before
+# those stats were recorded is read again: within one tick of a coarse clock, a write may not move them.
+RACY_NS = 2_000_000_000
+# The kinds of entries kept per input file: a run that read every input used every current one, so the
+# others are what edits left behind (swept after such a run).
+PER_FILE_KINDS = ("doc", "marks", "list", "story", "links")
+STATS_KEPT = 4  # trees whose file stats are kept: the repository, and the staged copies of pre-commit runs
+
+
+def tree_key(settings: Any, folders: Iterable[Path | None], store: Store | None = None, contents: dict[str, bytes] | None = None) -> str:
     """Return a digest of every entry under the input folders: names, kinds, link targets and contents.
 
-    Two trees with the same key give the same check result; it is what a whole result is stored by."""
+    Two trees with the same key give the same check result; it is what a whole result is stored by.
+    With a `store`, the contents of files whose stats did not change are not read again. `contents`,
+    if given, receives the digest of each file's bytes by its path relative to the site root."""
+    contents = {} if contents is None else contents
     root = settings.root.resolve()
     h = hashlib.blake2b(digest_size=20)
+    stats_key = digest("stats", str(root))
+    known: dict[str, Any] = {}
+    trusted_before = 0
+    if store is not None and isinstance(kept := store.get("stats", stats_key), dict) and isinstance(kept.get("files"), dict):
+        known = kept["files"] if type(kept.get("at")) is int else {}
+        trusted_before = kept["at"] - RACY_NS if known else 0
+    seen: dict[str, list[Any]] = {}
+    now = time.time_ns()
+
+    def content(entry: os.DirEntry[str], name: str) -> bytes:
+        """The digest of a regular file's bytes, from the last run's stats when they match."""
+        stat = entry.stat(follow_symlinks=False)
+        sign = [stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
+        old = known.get(name)
+        if (
+            isinstance(old, list)
+            and old[:5] == sign
+            and max(stat.st_mtime_ns, stat.st_ctime_ns) < trusted_before
+            and isinstance(old[5], str)
+            and len(old[5]) == 40
+        ):
+            seen[name] = old
+            return bytes.fromhex(old[5])
+        with open(entry.path, "rb") as handle:
+            found = hashlib.blake2b(handle.read(), digest_size=20).digest()
+        if max(stat.st_mtime_ns, stat.st_ctime_ns) < now - RACY_NS:  # else too fresh to be trusted next time
+            seen[name] = [*sign, found.hex()]
+        return found
 
     def walk(folder: str, rel: str) -> None:
         try:
@@ -351,8 +410,13 @@ def tree_key(settings: Any, folders: Iterable[Path | None]) -> str:
                 h.update(b"\0to\0" + os.fsencode(str(target.relative_to(root))))
             try:
                 if entry.is_file():
-                    with open(entry.path, "rb") as handle:
-                        h.update(b"\0file\0" + hashlib.blake2b(handle.read(), digest_size=20).digest())
+                    if entry.is_symlink():
+                        with open(entry.path, "rb") as handle:
+                            found = hashlib.blake2b(handle.read(), digest_size=20).digest()
+                    else:
+                        found = content(entry, name)
+                    contents[name] = found
+                    h.update(b"\0file\0" + found)
                 elif entry.is_dir():
                     h.update(b"\0dir")
                     if not entry.is_symlink():
@@ -371,6 +435,8 @@ def tree_key(settings: Any, folders: Iterable[Path | None]) -> str:
             walk(str(folder), rel)
         else:
             h.update(b"\0missing")
+    if store is not None and seen != known:
+        store.put("stats", stats_key, {"at": now, "files": seen})
     return h.hexdigest()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .cache import Store, diagnostics_from_json, diagnostics_to_json, digest, settings_key, tree_key
+from .cache import PER_FILE_KINDS, STATS_KEPT, Store, diagnostics_from_json, diagnostics_to_json, digest, settings_key, tree_key
 
 if TYPE_CHECKING:
     from .model import Diagnostic, Settings
@@ -45,30 +45,36 @@ def run_check(settings: Settings, changed: set[str] | None = None, store: Store 
     """Return the problems of the inputs `settings` names (only of the files `changed` affects, if given)."""
     store = store if store is not None else Store.off()
     key = None
+    folders = (settings.stories_dir, settings.priorities_dir, settings.weighing_dir)
+    contents: dict[str, bytes] = {}  # each file's digest, as the tree's key took it: the documents' keys use it
     if store.enabled:
-        folders = (settings.stories_dir, settings.priorities_dir, settings.weighing_dir)
         scope = "everything" if changed is None else "changed:" + "\0".join(sorted(changed))
-        key = digest("result", settings_key(settings), tree_key(settings, folders), scope)
+        tree = tree_key(settings, folders, store, contents)
+        key = digest("result", settings_key(settings), tree, scope)
         cached = store.get("result", key)
         if cached is not None:
             try:
-                return CheckResult.from_json(cached)
+                found = CheckResult.from_json(cached)
             except (ValueError, TypeError):
                 pass
-    from .linking import build_roadmap  # the rules and the Markdown converter: only when there is work to do
+            else:
+                if store.pending:  # the files' stats, recorded anew
+                    store.flush(keep={"stats": STATS_KEPT})
+                return found
+    from .linking import load_inputs  # the rules and the Markdown converter: only when there is work to do
     from .loader import DocumentCache
 
-    roadmap = build_roadmap(settings, cache=DocumentCache(store), changed=changed)
+    # The problems are all found while the inputs are read and checked; linking and ranking them adds none.
+    _, stories, projects, weighings, problems, files, checked, _ = load_inputs(settings, DocumentCache(store, dict(contents)), changed)
     result = CheckResult(
-        roadmap.diagnostics,
-        roadmap.files_checked,
-        len(roadmap.stories),
-        len(roadmap.projects),
-        len(roadmap.weighings),
-        None if roadmap.scope is None else len(roadmap.scope),
+        sorted(set(problems)), files, len(stories), len(projects), len(weighings), None if checked is None else len(checked)
     )
+    if key is not None and tree_key(settings, folders, store) != tree:
+        # A file changed while it was checked: what was read may not be what the keys say. Nothing is kept.
+        store.discard()
+        return result
     if key is not None:
         store.put("result", key, result.to_json())
     # A whole check used every current entry of docs and stories: the others are what edits left behind.
-    store.flush(sweep=("doc", "list", "story") if changed is None else (), keep={"result": RESULTS_KEPT})
+    store.flush(sweep=PER_FILE_KINDS if changed is None else (), keep={"result": RESULTS_KEPT, "stats": STATS_KEPT})
     return result

@@ -13,11 +13,12 @@ from functools import partial
 from pathlib import Path
 
 from .attachments import Attachments, scan_attachments
-from .body import BodyRenderer
+from .body import BodyRenderer, RenderedBody
 from .bodycache import StoredBodyRenderer
-from .cache import diagnostics_from_json, diagnostics_to_json, digest, settings_key
+from .cache import Store, diagnostics_from_json, diagnostics_to_json, digest, settings_key
 from .loader import Document, DocumentCache, build_project, build_story, build_weighing
 from .model import ALIGNMENTS, STATUSES, Backing, Decline, Diagnostic, Liaison, PriorityItem, Project, Settings, Story, Weighing
+from .parallel import PARALLEL_AT, forked_map
 from .ranking import Score, backing_of, rank_stories, score_stories
 from .rules import iter_corpus_problems, iter_priority_problems, iter_story_problems, list_inputs
 from .rules.files import list_weighing_inputs
@@ -173,6 +174,51 @@ def _capped(path: str, found: Iterable[Diagnostic]) -> list[Diagnostic]:
     ]
 
 
+def _kept(store: Store, kind: str, key: str, rules: Callable[[], Iterable[Diagnostic]]) -> list[Diagnostic]:
+    """Return the problems the rules find, from the cache when they were kept there by `key` ("": not kept)."""
+    kept = store.get(kind, key) if key else None
+    if kept is not None:
+        try:
+            return diagnostics_from_json(kept)
+        except ValueError:
+            pass
+    found = list(rules())
+    if key:
+        store.put(kind, key, diagnostics_to_json(found))
+    return found
+
+
+def _check_in_parallel(
+    ids: list[str],
+    docs: dict[str, Document],
+    stories: dict[str, Story],
+    settings: Settings,
+    projects: dict[str, Project],
+    bodies: BodyRenderer,
+) -> dict[str, list[Diagnostic]]:
+    """Return the problems of each story of `ids` found by forked workers, which also convert their
+    texts (`bodies` then holds them); or {} when they are better checked one by one."""
+    if len(ids) < PARALLEL_AT:
+        return {}
+    for sid in ids:
+        docs[sid].read_marks()  # from the cache on disk, here: a worker must not use its connection
+        if bodies.known(stories[sid].body):
+            bodies.render(stories[sid].body)
+    plain = bodies.detached()
+
+    def job(sid: str) -> tuple[list[Diagnostic], RenderedBody]:
+        doc, story = docs[sid], stories[sid]
+        found = _capped(doc.path, itertools.chain(doc.diagnostics, iter_story_problems(doc, story, settings, projects, plain)))
+        return found, plain.render(story.body)
+
+    results = forked_map(job, ids)
+    if results is None:
+        return {}
+    for sid, (_, body) in zip(ids, results, strict=True):
+        bodies.adopt(stories[sid].body, body)
+    return {sid: found for sid, (found, _) in zip(ids, results, strict=True)}
+
+
 def load_inputs(
     settings: Settings, cache: DocumentCache | None = None, changed: set[str] | None = None, bodies: BodyRenderer | None = None
 ) -> tuple[dict[str, Document], dict[str, Story], dict[str, Project], list[Weighing], list[Diagnostic], int, set[str] | None, Attachments]:
@@ -230,40 +276,41 @@ def load_inputs(
 
     def checked(doc: Document, kind: str, depends: str, rules: Callable[[], Iterable[Diagnostic]]) -> list[Diagnostic]:
         key = digest(kind, doc.source_digest, depends) if store.enabled and doc.source_digest else ""
-        kept = store.get(kind, key) if key else None
-        if kept is not None:
-            try:
-                return diagnostics_from_json(kept)
-            except ValueError:
-                pass
-        found = _capped(doc.path, itertools.chain(doc.diagnostics, rules()))
-        if key:
-            store.put(kind, key, diagnostics_to_json(found))
-        return found
+        return _kept(store, kind, key, lambda: _capped(doc.path, itertools.chain(doc.diagnostics, rules())))
 
     for doc, project in project_docs:
         if scope is None or project.path in scope:
             problems += checked(doc, "list", settings_digest, partial(iter_priority_problems, doc, project, settings))
-    # The bodies of the stories checked anew, converted up front: in parallel when there are many.
-    bodies.prefetch(
-        stories[sid].body
-        for sid, doc in docs.items()
-        if sid in stories
-        and (scope is None or doc.path in scope)
-        and not store.has("story", digest("story", doc.source_digest, lists_digest))
+    in_scope = [sid for sid, doc in docs.items() if scope is None or doc.path in scope]
+    # The stories checked anew, with their texts converted: by forked workers when there are many.
+    found = _check_in_parallel(
+        [sid for sid in in_scope if sid in stories and not store.has("story", digest("story", docs[sid].source_digest, lists_digest))],
+        docs,
+        stories,
+        settings,
+        projects,
+        bodies,
     )
-    for story_id, doc in docs.items():
-        if scope is None or doc.path in scope:
-            story = stories.get(story_id)
-            rules = partial(iter_story_problems, doc, story, settings, projects, bodies) if story else tuple
-            problems += checked(doc, "story", lists_digest, rules)
+    for story_id in in_scope:
+        doc, story = docs[story_id], stories.get(story_id)
+        if story_id in found:
+            problems += found[story_id]
+            if store.enabled and doc.source_digest:
+                store.put("story", digest("story", doc.source_digest, lists_digest), diagnostics_to_json(found[story_id]))
+            continue
+        rules = partial(iter_story_problems, doc, story, settings, projects, bodies) if story else tuple
+        problems += checked(doc, "story", lists_digest, rules)
     problems.extend(iter_corpus_problems(docs, stories, scope, store))
-    # Links to a story's files depend on its folder, not on what the per-file cache is keyed by: always checked (cheaply, from the text).
+    # Links depend on the story's text, the names of its folder's files and the other stories' ids:
+    # kept in the cache by those.
     stories_rel = settings.relpath(settings.stories_dir)
     story_ids = set(stories)
+    ids_digest = digest(stories_rel, *sorted(story_ids)) if store.enabled else ""
     for story in stories.values():
         if scope is None or story.path in scope:
-            problems.extend(iter_link_problems(story, stories_rel, story_ids, attachments))
+            source = docs[story.id].source_digest
+            key = digest("links", source, ids_digest, *sorted(attachments.by_story.get(story.id, {}))) if ids_digest and source else ""
+            problems += _kept(store, "links", key, partial(iter_link_problems, story, stories_rel, story_ids, attachments))
     problems.extend(iter_answer_problems(project_docs, stories))
     if scope is not None and any(path.endswith(".md") for path in scope):
         scope |= {doc.path for doc, _ in weighing_docs}  # few files, and any of them may name a changed story

@@ -4,7 +4,7 @@ the source position of every key and value, plus the model objects built from th
 from __future__ import annotations
 
 import contextlib
-import json
+import hashlib
 import re
 from collections.abc import Iterator
 from functools import partial
@@ -70,7 +70,7 @@ def _read_text(raw: bytes, rel: str, doc: Document) -> str | None:
             Diagnostic(rel, line, col, "R001", "error", f"file is not UTF-8 (byte 0x{raw[exc.start]:02x}); save it with UTF-8 encoding")
         )
         return None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if b"\r" in raw else text
 
 
 def read_document(path: Path, rel: str, *, front_matter: bool, raw: bytes | None = None) -> Document:
@@ -151,24 +151,49 @@ def iter_body_lines(body: str, first_line: int) -> Iterator[tuple[int, str, bool
         yield number, line, fence is not None
 
 
+# The lines split_sections looks at: a fence (group 1) or a heading (groups 2, 3), as _FENCE and _HEADING
+# read them, each after its newline: a pattern that starts with a literal is searched for five times faster.
+_MARKED_LINE = re.compile(r"\n(?=[ \t`~#])(?:[ \t]{0,3}(`{3,}|~{3,})|(#{1,6})[ \t]+(.+?)[ \t#]*$)", re.MULTILINE)
+
+
+def section_spans(body: str, first_line: int) -> list[tuple[str, int, int, int]]:
+    """Return (title, line, start, end) of each level-2 section of a Markdown body: its text is
+    body[start:end] (headings inside code fences do not count).
+
+    The same as walking iter_body_lines, but only the fence and heading lines are visited: every story
+    is split on every run, also when its checks come from the cache."""
+    spans: list[tuple[str, int, int, int]] = []
+    title: str | None = None
+    line = text_start = 0  # of the current section, and where its text starts in the body
+    fence: str | None = None
+    number, counted = first_line, 0
+    padded = "\n" + body  # a match's start in `padded` is its line's start in `body`
+    for match in _MARKED_LINE.finditer(padded):
+        marker = match.group(1)
+        if marker is not None:
+            if fence is None:
+                fence = marker[0] * 3
+            elif marker.startswith(fence):
+                fence = None
+            continue
+        if fence is not None or len(match.group(2)) != 2:
+            continue
+        start = match.start()
+        number += body.count("\n", counted, start)
+        counted = start
+        if title is not None:
+            spans.append((title, line, text_start, max(start - 1, text_start)))
+        title, line = match.group(3).strip(), number
+        end = body.find("\n", match.end() - 1)
+        text_start = len(body) if end < 0 else end + 1
+    if title is not None:
+        spans.append((title, line, text_start, len(body)))
+    return spans
+
+
 def split_sections(body: str, first_line: int) -> list[Section]:
     """Return the level-2 sections of a Markdown body (headings inside code fences do not count)."""
-    sections: list[Section] = []
-    lines: list[str] = []
-    current: Section | None = None
-    for number, line, fenced in iter_body_lines(body, first_line):
-        heading = None if fenced else _HEADING.match(line)
-        if heading and len(heading.group(1)) == 2:
-            if current is not None:
-                current.text = "\n".join(lines)
-                sections.append(current)
-            current, lines = Section(heading.group(2).strip(), number, ""), []
-        elif current is not None:
-            lines.append(line)
-    if current is not None:
-        current.text = "\n".join(lines)
-        sections.append(current)
-    return sections
+    return [Section(title, line, body[start:end]) for title, line, start, end in section_spans(body, first_line)]
 
 
 def list_items(section: Section) -> list[tuple[int, str]]:
@@ -236,8 +261,14 @@ def build_story(doc: Document, story_id: str) -> Story:
         supersedes=_strs(data.get("supersedes")),
         body=doc.body,
         body_line=doc.body_line,
-        sections=split_sections(doc.body, doc.body_line),
+        sections=[Section(title, line, doc.body[start:end]) for title, line, start, end in _spans(doc)],
     )
+
+
+def _spans(doc: Document) -> list[tuple[str, int, int, int]]:
+    if doc.sections is None:
+        doc.sections = section_spans(doc.body, doc.body_line)
+    return doc.sections
 
 
 def build_project(doc: Document, project_id: str) -> Project:
@@ -320,11 +351,15 @@ def build_weighing(doc: Document, organisation: str, release: str) -> Weighing:
 
 class DocumentCache:
     """Parsed documents keyed by path, size and mtime, so a rebuild re-reads only changed files; with
-    a `store`, also kept on disk by content, so the next run parses only what changed."""
+    a `store`, also kept on disk by content, so the next run parses only what changed.
 
-    def __init__(self, store: Store | None = None) -> None:
+    `contents` may give the digest of a file's bytes (file_digest) by its path relative to the site
+    root, as the check's tree_key found them: the bytes are then not hashed again."""
+
+    def __init__(self, store: Store | None = None, contents: dict[str, bytes] | None = None) -> None:
         self._entries: dict[Path, tuple[tuple[int, int], Document]] = {}
         self.store = store if store is not None else Store.off()
+        self.contents = contents or {}
         self.reads = 0
 
     def read(self, path: Path, rel: str, *, front_matter: bool) -> Document:
@@ -348,71 +383,109 @@ class DocumentCache:
             raw = path.read_bytes()
         except OSError:
             return read_document(path, rel, front_matter=front_matter)  # it says why
-        source = digest("doc", rel, "front-matter" if front_matter else "yaml", raw)
+        source = digest("doc", rel, "front-matter" if front_matter else "yaml", self.contents.pop(rel, b"") or file_digest(raw))
         if self.store.enabled and (cached := self.store.get("doc", source, hook=decode_object)) is not None:
             try:
-                doc = document_from_json(cached, rel)
+                doc = document_from_json(cached, rel, raw)
             except (ValueError, TypeError, KeyError, IndexError):
                 pass
             else:
                 doc.source_digest = source
+                self.store.touch("marks", source)  # read only when a message needs a position, but still current
+                doc.stored_marks = partial(self._stored_marks, path, rel, front_matter, raw, source)
                 return doc
         doc = read_document(path, rel, front_matter=front_matter, raw=raw)
         doc.source_digest = source
+        if front_matter:
+            _spans(doc)
         if self.store.enabled:
             with contextlib.suppress(Unencodable):  # a value YAML made that the cache does not keep: parsed again next time
-                self.store.put("doc", source, document_to_json(doc))
+                self.store.put("doc", source, document_to_json(doc, raw))
+                self.store.put("marks", source, [_marks_to_json(doc.key_marks), _marks_to_json(doc.value_marks)])
         return doc
+
+    def _stored_marks(self, path: Path, rel: str, front_matter: bool, raw: bytes, source: str) -> tuple[Marks, Marks]:
+        """Return the positions of a document read from the cache: from their own entry, or from parsing
+        its bytes again when that entry cannot be read (a position is never guessed)."""
+        kept = self.store.get("marks", source, hook=decode_object)
+        if isinstance(kept, list) and len(kept) == 2:
+            keys, values = _marks_from_json(kept[0]), _marks_from_json(kept[1])
+            if keys is not None and values is not None:
+                return keys, values
+        again = read_document(path, rel, front_matter=front_matter, raw=raw)
+        return again.key_marks, again.value_marks
+
+
+Marks = dict[tuple[Any, ...], tuple[int, int]]
+
+
+def file_digest(raw: bytes) -> bytes:
+    """Return the digest of a file's bytes, as tree_key (cache.py) takes it."""
+    return hashlib.blake2b(raw, digest_size=20).digest()
 
 
 def _marks_to_json(marks: dict[tuple[Any, ...], tuple[int, int]]) -> list[list[Any]]:
     return [[*map(encode_value, path), line, col] for path, (line, col) in marks.items()]
 
 
-def _both_marks(text: str) -> tuple[dict[tuple[Any, ...], tuple[int, int]], dict[tuple[Any, ...], tuple[int, int]]]:
-    try:
-        keys, values = json.loads(text, object_hook=decode_object)
-    except (ValueError, TypeError, RecursionError):
-        return {}, {}  # positions then fall back to the top of the file
-    return _marks_from_json(keys), _marks_from_json(values)
-
-
-def _marks_from_json(raw: Any) -> dict[tuple[Any, ...], tuple[int, int]]:
+def _marks_from_json(raw: Any) -> Marks | None:
+    """Return a table of positions read back from the cache (None when malformed)."""
     try:
         marks = {tuple(e[:-2]): (e[-2], e[-1]) for e in raw}
     except (TypeError, IndexError, KeyError):
-        return {}  # positions then fall back to the top of the file; the cache wrote them itself
-    return marks if all(type(line) is int and type(col) is int for line, col in marks.values()) else {}
+        return None
+    return marks if all(type(line) is int and type(col) is int for line, col in marks.values()) else None
 
 
-def document_to_json(doc: Document) -> dict[str, Any]:
-    """Return a parsed document as JSON for the cache (raises Unencodable for values JSON cannot tag)."""
+def _body_start(doc: Document, raw: bytes) -> int | None:
+    """Return where the document's body starts in the text of its bytes (None: no body)."""
+    if not doc.body:
+        return None
+    text = _read_text(raw, doc.path, Document(path=doc.path))
+    if text is None or not text.endswith(doc.body):
+        raise Unencodable("a body that is not the end of its file")
+    return len(text) - len(doc.body)
+
+
+def document_to_json(doc: Document, raw: bytes) -> dict[str, Any]:
+    """Return a document parsed from `raw` as JSON for the cache (raises Unencodable for values JSON
+    cannot tag). The body is not kept: it is where it starts in the file, read again with the entry."""
     return {
         "data": encode_value(doc.data),
-        "body": doc.body,
+        "body_start": _body_start(doc, raw),
         "body_line": doc.body_line,
         "last_line": doc.last_line,
-        # Positions are read back only when a message needs one: a string, so reading the entry does not decode them.
-        "marks": json.dumps([_marks_to_json(doc.key_marks), _marks_to_json(doc.value_marks)], ensure_ascii=True, separators=(",", ":")),
+        "sections": doc.sections,
         "coerced": [[*map(encode_value, path), text] for path, text in doc.coerced.items()],
         "diagnostics": diagnostics_to_json(doc.diagnostics),
     }
 
 
-def document_from_json(raw: Any, rel: str) -> Document:
-    """Return the document whose JSON form (read with `decode_object`) is `raw`; raises ValueError,
-    TypeError, KeyError or IndexError on a malformed one."""
+def document_from_json(raw: Any, rel: str, source: bytes) -> Document:
+    """Return the document whose JSON form (read with `decode_object`) is `raw`, parsed from the file's
+    bytes `source`; raises ValueError, TypeError, KeyError or IndexError on a malformed one."""
     if not isinstance(raw, dict):
         raise ValueError("not a document")
-    body, body_line, last_line = raw["body"], raw["body_line"], raw["last_line"]
-    if not isinstance(body, str) or type(body_line) is not int or type(last_line) is not int:
+    body_start, body_line, last_line = raw["body_start"], raw["body_line"], raw["last_line"]
+    if not (body_start is None or type(body_start) is int) or type(body_line) is not int or type(last_line) is not int:
         raise ValueError("malformed document")
+    body = ""
+    if body_start is not None:
+        text = _read_text(source, rel, Document(path=rel))
+        if text is None or not 0 <= body_start < len(text):
+            raise ValueError("a body outside its file")
+        body = text[body_start:]
     coerced = {tuple(e[:-1]): e[-1] for e in raw["coerced"]}
     if not all(isinstance(text, str) for text in coerced.values()):
         raise ValueError("malformed coercion")
     diagnostics = diagnostics_from_json(raw["diagnostics"])
     if any(d.path != rel for d in diagnostics):
         raise ValueError("diagnostics of another file")
+    sections = raw["sections"]
+    if sections is not None:
+        sections = [(str(title), int(line), int(start), int(end)) for title, line, start, end in sections]
+        if any(not 0 <= start <= end <= len(body) for _, _, start, end in sections):
+            raise ValueError("sections outside the body")
     return Document(
         path=rel,
         data=raw["data"],
@@ -421,6 +494,5 @@ def document_from_json(raw: Any, rel: str) -> Document:
         last_line=last_line,
         coerced=coerced,
         diagnostics=diagnostics,
-        # Most documents never need a position: the tables are made when one does.
-        stored_marks=partial(_both_marks, raw["marks"]) if isinstance(raw["marks"], str) else None,
+        sections=sections,
     )

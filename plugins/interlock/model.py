@@ -7,6 +7,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+DEFAULT_MAX_KB = 1024  # the default of the largest file a story may keep beside it (attachment_max_kb)
+
 Severity = Literal["error", "warning"]
 
 STATUSES = ("draft", "proposed", "accepted", "in-progress", "completed", "parked", "rejected")
@@ -59,7 +61,7 @@ class Settings:
     weighing_dir: Path | None = None  # the group weighing exercise: <release>/<organisation>.yaml
     stale_days: int = 90  # the health page lists stories unchanged for longer
     packet_releases: list[str] = field(default_factory=list)  # project packets for these releases too (the current one always)
-    attachment_max_kb: int = 1024  # the largest file a story may keep beside it
+    attachment_max_kb: int = DEFAULT_MAX_KB  # the largest file a story may keep beside it
 
     @property
     def ranking(self) -> bool:

@@ -21,7 +21,7 @@ from mkdocs.structure.toc import get_toc
 
 from .body import BodyRenderer, Heading
 from .bodycache import StoredBodyRenderer
-from .cache import Store
+from .cache import PER_FILE_KINDS, Store
 from .generate import ASSET_DIR, ASSETS, DocsTree, generate_tree
 from .history import HistoryCache
 from .linking import build_roadmap
@@ -188,7 +188,7 @@ class InterlockPlugin(BasePlugin[InterlockConfig]):
         if self.store is not None:
             # The first build read every input through the cache, so what it did not use is what edits left
             # behind; later serve rebuilds take unchanged files from memory and must not sweep.
-            self.store.flush(sweep=() if self.swept else ("doc", "list", "story"))
+            self.store.flush(sweep=() if self.swept else PER_FILE_KINDS)
             self.swept = True
 
     def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any) -> LiveReloadServer:

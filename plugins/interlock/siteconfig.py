@@ -21,7 +21,11 @@ class Tagged:
     value: Any
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser where PyYAML was built with it: the same events, ten times faster (every check reads mkdocs.yml).
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeLoader):  # type: ignore[misc,valid-type]
     """A safe loader that keeps every unknown tag as a Tagged value instead of running anything."""
 
 
@@ -68,7 +72,7 @@ def read_site_config(config_file: Path) -> dict[str, Any]:
         raise ValueError(f"{config_file}: not UTF-8 text") from exc
     try:
         # A branch's own mkdocs.yml is untrusted: anchors and aliases can expand it to gigabytes.
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        for event in yaml.parse(text, Loader=_SafeLoader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 line = event.start_mark.line + 1 if event.start_mark else 1
                 raise ValueError(

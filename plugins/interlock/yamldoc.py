@@ -54,12 +54,18 @@ class Document:
     source_digest: str = ""  # of the file's name, kind and bytes, when read through a cache: keys work derived from it
     # Marks read from the cache, turned into the two tables only when a problem needs a position.
     stored_marks: Callable[[], tuple[dict[Path_, tuple[int, int]], dict[Path_, tuple[int, int]]]] | None = None
+    # The level-2 sections of a story's body as (title, line, start, end) of its text, once split (or read from the cache).
+    sections: list[tuple[str, int, int, int]] | None = None
 
-    def where(self, path: Path_, *, value: bool = False) -> tuple[int, int]:
-        """Return (line, col) of the key at `path` (or its value), falling back to the nearest ancestor."""
+    def read_marks(self) -> None:
+        """Make the tables of positions, if they were left in the cache."""
         if self.stored_marks is not None:
             self.key_marks, self.value_marks = self.stored_marks()
             self.stored_marks = None
+
+    def where(self, path: Path_, *, value: bool = False) -> tuple[int, int]:
+        """Return (line, col) of the key at `path` (or its value), falling back to the nearest ancestor."""
+        self.read_marks()
         marks = (self.value_marks, self.key_marks) if value else (self.key_marks, self.value_marks)
         while True:
             for table in marks:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -12,7 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from interlock.cache import FOLDER, Store, Unencodable, decode_object, encode_value, settings_key, tree_key
+from interlock import cache
+from interlock.cache import FOLDER, Store, Unencodable, decode_object, digest, encode_value, settings_key, tree_key
 from interlock.checking import run_check
 from interlock.cli import main
 from interlock.loader import DocumentCache, read_document
@@ -239,3 +242,79 @@ def test_a_planted_cache_cannot_make_a_broken_tree_pass(tmp_path: Path, capsys: 
     status, out, err = check_output(broken, capsys)  # ...one the repository tracks is not
     assert status == 1 and "error" in out
     assert "not using the cache: git tracks files under .cache/" in err
+
+
+# File stats and files that change while they are checked ----------------------------------------
+
+
+def _folders(settings):  # type: ignore[no-untyped-def]
+    return (settings.stories_dir, settings.priorities_dir, settings.weighing_dir)
+
+
+def test_file_stats_give_the_same_tree_key_and_notice_every_edit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = site(tmp_path, "minimal")
+    settings = settings_of(root)
+    monkeypatch.setattr(cache, "RACY_NS", 0)  # every file old enough to be trusted at once
+    store = Store(tmp_path / "v.sqlite")
+    plain = tree_key(settings, _folders(settings))
+    contents: dict[str, bytes] = {}
+    assert tree_key(settings, _folders(settings), store, contents) == plain
+    story = sorted((root / "stories").glob("*.md"))[0]
+    assert contents[f"stories/{story.name}"] == hashlib.blake2b(story.read_bytes(), digest_size=20).digest()
+    assert tree_key(settings, _folders(settings), store) == plain  # now from the stats recorded
+    # The same size and modification time, other bytes: the change time tells.
+    before = story.stat()
+    story.write_bytes(story.read_bytes().replace(b"e", b"E", 1))
+    os.utime(story, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert story.stat().st_size == before.st_size and story.stat().st_mtime_ns == before.st_mtime_ns
+    assert tree_key(settings, _folders(settings), store) == tree_key(settings, _folders(settings)) != plain
+
+
+def test_recorded_stats_are_what_spares_the_reading_and_fresh_files_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = site(tmp_path, "minimal")
+    settings = settings_of(root)
+    store = Store(tmp_path / "v.sqlite")
+    plain = tree_key(settings, _folders(settings), store)
+    entry = digest("stats", str(root.resolve()))
+    assert store.get("stats", entry) is None  # every file was written just now: none trusted by its stats yet
+    monkeypatch.setattr(cache, "RACY_NS", 0)
+    tree_key(settings, _folders(settings), store)
+    recorded = store.get("stats", entry)
+    assert recorded["files"]
+    # A recorded digest is believed while the stats match: a wrong one shows in the key.
+    forged = {name: [*sign[:5], "0" * 40] for name, sign in recorded["files"].items()}
+    store.put("stats", entry, {"at": recorded["at"], "files": forged})
+    assert tree_key(settings, _folders(settings), store) != plain
+    # ... but not for a file changed less than RACY_NS before the stats were recorded.
+    monkeypatch.setattr(cache, "RACY_NS", 3600 * 10**9)
+    store.put("stats", entry, {"at": recorded["at"], "files": forged})
+    assert tree_key(settings, _folders(settings), store) == plain
+
+
+def test_a_file_changed_during_a_check_leaves_nothing_in_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import interlock.linking as linking
+
+    root = site(tmp_path, "minimal")
+    story = sorted((root / "stories").glob("*.md"))[0]
+    real = linking.load_inputs
+
+    def edited_meanwhile(*args, **kwargs):  # type: ignore[no-untyped-def]
+        found = real(*args, **kwargs)
+        story.write_text(story.read_text("utf-8") + "\nA sentence saved while the check ran.\n", "utf-8")
+        return found
+
+    monkeypatch.setattr(linking, "load_inputs", edited_meanwhile)
+    run_check(settings_of(root), store=Store.for_site(root))
+    assert not list((root / FOLDER).glob("*.sqlite"))  # not the result, nor any document read before the edit
+
+
+def test_positions_are_right_when_their_cache_entries_are_gone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = site(tmp_path)
+    first = check_output(root, capsys)
+    lines = [int(row.split(":")[1]) for row in first[1].splitlines() if row.startswith("stories/") and row.count(":") >= 3]
+    assert sum(line > 5 for line in lines) > 10  # many problems found by their position in the front-matter
+    db = sqlite3.connect(next((root / FOLDER).glob("*.sqlite")))
+    with db:  # the documents stay; their positions and every result made from them go
+        db.execute("DELETE FROM entries WHERE kind IN ('marks', 'story', 'list', 'links', 'result')")
+    db.close()
+    assert check_output(root, capsys) == first

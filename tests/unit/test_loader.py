@@ -3,8 +3,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from interlock.loader import MAX_FILE_BYTES, DocumentCache, read_document, split_sections
+from interlock.loader import _HEADING, MAX_FILE_BYTES, DocumentCache, iter_body_lines, read_document, split_sections
+from interlock.model import Section
 
 
 def read(tmp_path: Path, data: bytes | str, *, front_matter: bool = True):  # type: ignore[no-untyped-def]
@@ -65,6 +68,40 @@ def test_unsupported_tag_is_a_diagnostic(tmp_path: Path) -> None:
 def test_headings_inside_code_fences_are_not_sections() -> None:
     sections = split_sections("## One\ntext\n```\n## Not a section\n```\n## Two\n", 10)
     assert [(s.title, s.line) for s in sections] == [("One", 10), ("Two", 15)]
+
+
+def split_line_by_line(body: str, first_line: int) -> list[Section]:
+    """The plain reading split_sections must equal: every line, through iter_body_lines."""
+    sections: list[Section] = []
+    lines: list[str] = []
+    for number, line, fenced in iter_body_lines(body, first_line):
+        heading = None if fenced else _HEADING.match(line)
+        if heading and len(heading.group(1)) == 2:
+            if sections:
+                sections[-1].text = "\n".join(lines)
+            sections.append(Section(heading.group(2).strip(), number, ""))
+            lines = []
+        elif sections:
+            lines.append(line)
+    if sections:
+        sections[-1].text = "\n".join(lines)
+    return sections
+
+
+# Lines made of the pieces that matter: fences of both kinds and lengths, headings of every level, blanks.
+_PIECES = st.sampled_from(
+    ["## ", "# ", "### ", "##", "```", "~~~", "````", "   ```", "    ```", "\t", " ", "#", "x", "Goal ", "\u2028", "\r"]
+)
+_LINES = st.lists(st.lists(_PIECES, max_size=5).map("".join), max_size=14).map("\n".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_LINES, st.booleans(), st.integers(1, 50))
+@example("## A\n```\n## B\n~~~\n```\n## C  ##\ntext\n", True, 3)
+@example("## A", False, 1)
+def test_split_sections_reads_as_line_by_line(body: str, newline: bool, first: int) -> None:
+    body += "\n" if newline else ""
+    assert split_sections(body, first) == split_line_by_line(body, first)
 
 
 def test_cache_rereads_only_changed_files(tmp_path: Path) -> None:

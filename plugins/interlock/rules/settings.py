@@ -9,8 +9,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ..attachments import DEFAULT_MAX_KB
-from ..model import Criterion, Settings
+from ..model import DEFAULT_MAX_KB, Criterion, Settings
 from ..urls import release_slug
 from ..yamldoc import describe_value
 from .suggest import suggest

@@ -1,0 +1,89 @@
+"""Stories checked by forked workers say exactly what they say checked one by one."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from interlock import linking, parallel
+from interlock.bodycache import StoredBodyRenderer
+from interlock.cache import Store
+from interlock.checking import run_check
+from interlock.loader import DocumentCache
+from interlock.rules import load_settings
+from interlock.siteconfig import read_site_options
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+CAN_FORK = sys.platform == "linux" and parallel.workers() >= 2
+
+
+def test_forked_map_keeps_the_order_and_leaves_little_work_to_the_caller() -> None:
+    assert parallel.forked_map(lambda n: n * 2, list(range(parallel.PARALLEL_AT - 1))) is None
+    items = list(range(parallel.PARALLEL_AT * 2 + 3))
+    doubled = parallel.forked_map(lambda n: (n * 2, parallel._job is not None), items)
+    if not CAN_FORK or threading.active_count() > 1:
+        assert doubled is None
+        return
+    assert doubled == [(n * 2, True) for n in items]
+    assert parallel._job is None  # nothing left for the next call
+
+
+def test_a_job_that_fails_in_a_worker_is_left_to_the_caller() -> None:
+    def job(n: int) -> int:
+        if n == 60:
+            raise ValueError(n)
+        return n
+
+    assert parallel.forked_map(job, list(range(100))) is None
+
+
+@pytest.fixture
+def many_stories(tmp_path: Path) -> Path:
+    """The broken fixture with every story copied eight times: enough stories for the workers, and
+    every kind of problem (a copy also repeats its original's ref and title)."""
+    root = tmp_path / "many"
+    shutil.copytree(FIXTURES / "broken", root, ignore=shutil.ignore_patterns(".cache"))
+    for story in sorted((root / "stories").glob("*.md")):
+        for n in range(8):
+            shutil.copy(story, story.with_name(f"{story.stem.replace(' ', '-')}-copy-{n}.md"))
+    return root
+
+
+def settings_of(root: Path):  # type: ignore[no-untyped-def]
+    options, found = read_site_options(root / "mkdocs.yml")
+    return load_settings(options, found)
+
+
+@pytest.mark.skipif(not CAN_FORK, reason="forked workers run on Linux with two cores or more")
+def test_stories_checked_by_workers_say_what_one_by_one_says(many_stories: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("INTERLOCK_CACHE", raising=False)
+    settings = settings_of(many_stories)
+    pooled: list[int] = []
+    real = parallel.forked_map
+
+    def counted(job, items):  # type: ignore[no-untyped-def]
+        found = real(job, items)
+        pooled.append(len(items) if found is not None else 0)
+        return found
+
+    monkeypatch.setattr(linking, "forked_map", counted)
+    in_workers = run_check(settings, store=Store.off())
+    assert pooled and pooled[0] >= parallel.PARALLEL_AT
+    monkeypatch.setattr(linking, "PARALLEL_AT", 10**9)
+    one_by_one = run_check(settings, store=Store.off())
+    assert in_workers.diagnostics == one_by_one.diagnostics
+    assert {d.code for d in in_workers.diagnostics} >= {"R003", "R208", "R313", "R605"}
+
+    # With the cache: the workers' conversions are kept, and a second run answers from them.
+    monkeypatch.setattr(linking, "PARALLEL_AT", parallel.PARALLEL_AT)
+    store = Store.for_site(many_stories)
+    assert run_check(settings, store=store).diagnostics == one_by_one.diagnostics
+    again = Store.for_site(many_stories)
+    bodies = StoredBodyRenderer(again)
+    _, stories, *_ = linking.load_inputs(settings, DocumentCache(again), bodies=bodies)
+    assert sum(bool(bodies.render(story.body).html) for story in stories.values()) > 50
+    assert bodies._instance is None  # every body came from the cache: no converter was made
