@@ -11,10 +11,13 @@ import html
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from functools import partial
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -24,6 +27,8 @@ from .export import export_model
 from .feeds import build_feeds
 from .history import History
 from .linking import Roadmap
+from .model import Story
+from .parallel import forked_map
 from .render import Renderer
 from .rules import schema_text
 from .urls import Urls, release_slug
@@ -181,6 +186,11 @@ def build_date() -> str:
     return when.strftime("%Y-%m-%d")
 
 
+def _search_body(renderer: Renderer, story: Story, src: str) -> str:
+    """What a search index reads of a story page: only what the PM wrote (the header and footer repeat other pages' facts)."""
+    return f'<div class="rm-page"><div class="rm-story-body">\n{renderer.story_body(story, src)}\n</div></div>'
+
+
 def generate_tree(
     roadmap: Roadmap,
     urls: Urls,
@@ -200,7 +210,12 @@ def generate_tree(
     tree = DocsTree()
     feeds = build_feeds(roadmap, history, urls, site_url=site_url, built=built, title=site_name)
 
-    def page(
+    pages: list[tuple[str, str, Callable[[], str], dict[str, Any]]] = []
+
+    def page(src: str, title: str, fragment: Callable[[], str], **options: Any) -> None:
+        pages.append((src, title, fragment, options))
+
+    def made(
         src: str,
         title: str,
         fragment: str,
@@ -210,36 +225,42 @@ def generate_tree(
         feed: str | None = None,
         wide: bool = False,
         outline_only: bool = False,
-        search_html: str | None = None,
-    ) -> None:
+        search_html: str | Callable[[], str] | None = None,
+    ) -> tuple[str, PageInfo, str, str | None]:
         fragment = label_cells(fragment)
         headings = headings_of(fragment)
         if outline_only:  # a packet: its own headings, not those of the stories it holds (hundreds, all alike)
             own = set(re.findall(r'<h[1-3] id="([^"]+)" data-rm-outline', fragment))
             headings = tuple(h for h in headings if h.id in own)
         info = PageInfo(title, headings, source, searchable, feed if feed in feeds else None, wide)
-        made = page_html(info, fragment)
-        tree.add(src, page_markdown(info, fragment if sources else ""), info, made, search_html)
+        search = search_html() if callable(search_html) else search_html
+        return page_markdown(info, fragment if sources else ""), info, page_html(info, fragment), search
 
     # Listings and release pages repeat what the pages they link to say: out of the search index.
-    page(urls.src("stories"), "Stories", renderer.stories_index(), searchable=False, wide=True)
-    page(urls.src("projects"), "Projects", renderer.projects_index(), searchable=False)
-    page(urls.src("releases"), "Releases", renderer.releases_index(), searchable=False)
-    page(urls.src("problems"), "Problems", renderer.problems_page(), searchable=False)
-    page(urls.src("health"), "Health of the roadmap", renderer.health_page(date.fromisoformat(built)), searchable=False, feed="feed.xml")
-    page(urls.src("timeline"), "Timeline", renderer.timeline_page(), searchable=False, feed="feed.xml", wide=True)
+    page(urls.src("stories"), "Stories", renderer.stories_index, searchable=False, wide=True)
+    page(urls.src("projects"), "Projects", renderer.projects_index, searchable=False)
+    page(urls.src("releases"), "Releases", renderer.releases_index, searchable=False)
+    page(urls.src("problems"), "Problems", renderer.problems_page, searchable=False)
+    page(
+        urls.src("health"),
+        "Health of the roadmap",
+        partial(renderer.health_page, date.fromisoformat(built)),
+        searchable=False,
+        feed="feed.xml",
+    )
+    page(urls.src("timeline"), "Timeline", renderer.timeline_page, searchable=False, feed="feed.xml", wide=True)
     if roadmap.settings.ranking:  # criteria: {} turns ranking off, and the page with it
-        page(urls.src("ranking"), "Ranking", renderer.ranking_page(), searchable=False, wide=True)
+        page(urls.src("ranking"), "Ranking", renderer.ranking_page, searchable=False, wide=True)
     for story in roadmap.stories.values():
         src = urls.src("story", story.id)
         # A search index reads only what the PM wrote: the header and footer repeat other pages' facts.
-        search = f'<div class="rm-page"><div class="rm-story-body">\n{renderer.story_body(story, src)}\n</div></div>'
-        page(src, story.title, renderer.story_page(story), source=story.path, search_html=search)
+        search = partial(_search_body, renderer, story, src)
+        page(src, story.title, partial(renderer.story_page, story), source=story.path, search_html=search)
     for project in roadmap.projects.values():
         page(
             urls.src("project", project.id),
             project.name,
-            renderer.project_page(project),
+            partial(renderer.project_page, project),
             source=project.path,
             feed=f"projects/{project.id}/feed.xml",
             wide=True,
@@ -250,7 +271,7 @@ def generate_tree(
         page(
             urls.src("release", release),
             f"Release {release}",
-            renderer.release_page(release),
+            partial(renderer.release_page, release),
             searchable=False,
             feed=f"releases/{release_slug(release)}/feed.xml",
             wide=True,
@@ -258,7 +279,7 @@ def generate_tree(
         page(
             urls.src("print_release", release),
             f"Release {release}: planning packet",
-            renderer.print_release(release, built),
+            partial(renderer.print_release, release, built),
             searchable=False,
             outline_only=True,
         )
@@ -267,7 +288,7 @@ def generate_tree(
         page(
             urls.src("print_project", project.id),
             f"{project.name}: what PMs ask for {current}" if current else f"{project.name}: what PMs ask",
-            renderer.print_project(project, built),
+            partial(renderer.print_project, project, built),
             searchable=False,
             outline_only=True,
         )
@@ -276,10 +297,26 @@ def generate_tree(
                 page(
                     urls.src("print_project_release", f"{project.id}/{release_slug(release)}"),
                     f"{project.name}: what PMs ask for {release}",
-                    renderer.print_project(project, built, release),
+                    partial(renderer.print_project, project, built, release),
                     searchable=False,
                     outline_only=True,
                 )
+
+    def job(index: int) -> tuple[str, PageInfo, str, str | None]:
+        src, title, fragment, options = pages[index]
+        return made(src, title, fragment(), **options)
+
+    # The pages are independent: made by forked workers when there are many (each a copy of the
+    # renderer, so the bodies must not be read from the cache on disk there: they are read here first).
+    for story in roadmap.stories.values():
+        renderer.bodies.render(story.body)
+    bodies_here, renderer.bodies = renderer.bodies, renderer.bodies.detached()
+    try:
+        results = forked_map(job, range(len(pages))) or [job(index) for index in range(len(pages))]
+    finally:
+        renderer.bodies = bodies_here
+    for (src, *_), (markdown, info, html_page, searched) in zip(pages, results, strict=True):
+        tree.add(src, markdown, info, html_page, searched)
     tree.home_summary = renderer.home_summary()
     tree.blocks["rubric"] = label_cells(renderer.render("rubric.html", "formats.md"))
 

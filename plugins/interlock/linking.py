@@ -5,6 +5,7 @@ stories x projects-per-story."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -254,8 +255,9 @@ def load_inputs(
         project_docs.append((doc, project))
     docs: dict[str, Document] = {}
     stories: dict[str, Story] = {}
-    for path in story_inputs.files:
-        doc = cache.read(path, settings.relpath(path), front_matter=True)
+    for path, doc in zip(
+        story_inputs.files, cache.read_many([(path, settings.relpath(path)) for path in story_inputs.files], front_matter=True), strict=True
+    ):
         docs[path.stem] = doc
         if isinstance(doc.data, dict):
             stories[path.stem] = build_story(doc, path.stem)
@@ -282,24 +284,27 @@ def load_inputs(
         if scope is None or project.path in scope:
             problems += checked(doc, "list", settings_digest, partial(iter_priority_problems, doc, project, settings))
     in_scope = [sid for sid, doc in docs.items() if scope is None or doc.path in scope]
+    story_keys = {
+        sid: digest("story", docs[sid].source_digest, lists_digest) if store.enabled and docs[sid].source_digest else "" for sid in in_scope
+    }
+    kept: dict[str, list[Diagnostic]] = {}
+    for sid, key in story_keys.items():
+        with contextlib.suppress(ValueError):
+            if key and (value := store.get("story", key)) is not None:
+                kept[sid] = diagnostics_from_json(value)
     # The stories checked anew, with their texts converted: by forked workers when there are many.
-    found = _check_in_parallel(
-        [sid for sid in in_scope if sid in stories and not store.has("story", digest("story", docs[sid].source_digest, lists_digest))],
-        docs,
-        stories,
-        settings,
-        projects,
-        bodies,
-    )
-    for story_id in in_scope:
-        doc, story = docs[story_id], stories.get(story_id)
-        if story_id in found:
-            problems += found[story_id]
-            if store.enabled and doc.source_digest:
-                store.put("story", digest("story", doc.source_digest, lists_digest), diagnostics_to_json(found[story_id]))
+    found = _check_in_parallel([sid for sid in in_scope if sid in stories and sid not in kept], docs, stories, settings, projects, bodies)
+    for sid in in_scope:
+        doc, story = docs[sid], stories.get(sid)
+        if sid in kept:
+            problems += kept[sid]
             continue
-        rules = partial(iter_story_problems, doc, story, settings, projects, bodies) if story else tuple
-        problems += checked(doc, "story", lists_digest, rules)
+        if sid not in found:
+            rules = iter_story_problems(doc, story, settings, projects, bodies) if story else ()
+            found[sid] = _capped(doc.path, itertools.chain(doc.diagnostics, rules))
+        problems += found[sid]
+        if story_keys[sid]:
+            store.put("story", story_keys[sid], diagnostics_to_json(found[sid]))
     problems.extend(iter_corpus_problems(docs, stories, scope, store))
     # Links depend on the story's text, the names of its folder's files and the other stories' ids:
     # kept in the cache by those.

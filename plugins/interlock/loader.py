@@ -30,6 +30,7 @@ from .model import (
     TrackingItem,
     Weighing,
 )
+from .parallel import forked_map
 from .yamldoc import MAX_YAML_DEPTH, MAX_YAML_VALUES, Document, describe_value, parse_yaml
 
 __all__ = ["MAX_YAML_DEPTH", "MAX_YAML_VALUES", "Document", "describe_value", "parse_yaml"]
@@ -364,44 +365,70 @@ class DocumentCache:
 
     def read(self, path: Path, rel: str, *, front_matter: bool) -> Document:
         """Return the parsed document of `path`, reading it only when it changed since last time."""
-        try:
-            stat = path.stat()
-            key: tuple[int, int] | None = (stat.st_size, stat.st_mtime_ns)
-        except OSError:
-            key = None
-        hit = self._entries.get(path)
-        if key is not None and hit is not None and hit[0] == key and hit[1].path == rel:
-            return hit[1]
-        doc = self._parse(path, rel, front_matter)
-        self.reads += 1
-        if key is not None:
-            self._entries[path] = (key, doc)
-        return doc
+        return self.read_many([(path, rel)], front_matter=front_matter)[0]
 
-    def _parse(self, path: Path, rel: str, front_matter: bool) -> Document:
-        try:
-            raw = path.read_bytes()
-        except OSError:
-            return read_document(path, rel, front_matter=front_matter)  # it says why
-        source = digest("doc", rel, "front-matter" if front_matter else "yaml", self.contents.pop(rel, b"") or file_digest(raw))
-        if self.store.enabled and (cached := self.store.get("doc", source, hook=decode_object)) is not None:
+    def read_many(self, files: list[tuple[Path, str]], *, front_matter: bool) -> list[Document]:
+        """Return the parsed documents of the files (path, path relative to the site root), in order;
+        the files to parse anew are parsed by forked workers when there are many."""
+        found: list[Document | None] = []
+        stats: list[tuple[int, int] | None] = []
+        parse: list[tuple[int, Path, str, bytes]] = []  # (index, path, rel, bytes) of each file to parse
+        sources: dict[int, str] = {}
+        for index, (path, rel) in enumerate(files):
             try:
-                doc = document_from_json(cached, rel, raw)
-            except (ValueError, TypeError, KeyError, IndexError):
-                pass
-            else:
-                doc.source_digest = source
-                self.store.touch("marks", source)  # read only when a message needs a position, but still current
-                doc.stored_marks = partial(self._stored_marks, path, rel, front_matter, raw, source)
-                return doc
-        doc = read_document(path, rel, front_matter=front_matter, raw=raw)
+                stat = path.stat()
+                stats.append((stat.st_size, stat.st_mtime_ns))
+            except OSError:
+                stats.append(None)
+            hit = self._entries.get(path)
+            if stats[-1] is not None and hit is not None and hit[0] == stats[-1] and hit[1].path == rel:
+                found.append(hit[1])
+                continue
+            self.reads += 1
+            try:
+                raw = path.read_bytes()
+            except OSError:
+                found.append(read_document(path, rel, front_matter=front_matter))  # it says why
+                continue
+            source = digest("doc", rel, "front-matter" if front_matter else "yaml", self.contents.pop(rel, b"") or file_digest(raw))
+            sources[index] = source
+            found.append(self._cached(path, rel, front_matter, raw, source))
+            if found[-1] is None:
+                parse.append((index, path, rel, raw))
+
+        def job(item: tuple[int, Path, str, bytes]) -> Document:
+            _, path, rel, raw = item
+            doc = read_document(path, rel, front_matter=front_matter, raw=raw)
+            if front_matter:
+                _spans(doc)
+            return doc
+
+        parsed = forked_map(job, parse) or [job(item) for item in parse]
+        for (index, _, _, raw), doc in zip(parse, parsed, strict=True):
+            doc.source_digest = sources[index]
+            if self.store.enabled:
+                with contextlib.suppress(Unencodable):  # a value YAML made that the cache does not keep: parsed again next time
+                    self.store.put("doc", doc.source_digest, document_to_json(doc, raw))
+                    self.store.put("marks", doc.source_digest, [_marks_to_json(doc.key_marks), _marks_to_json(doc.value_marks)])
+            found[index] = doc
+        documents = [doc for doc in found if doc is not None]
+        assert len(documents) == len(files)
+        for (path, _), seen, doc in zip(files, stats, documents, strict=True):
+            if seen is not None:
+                self._entries[path] = (seen, doc)
+        return documents
+
+    def _cached(self, path: Path, rel: str, front_matter: bool, raw: bytes, source: str) -> Document | None:
+        """Return the document kept in the cache on disk for these bytes, or None."""
+        if not self.store.enabled or (cached := self.store.get("doc", source, hook=decode_object)) is None:
+            return None
+        try:
+            doc = document_from_json(cached, rel, raw)
+        except (ValueError, TypeError, KeyError, IndexError):
+            return None
         doc.source_digest = source
-        if front_matter:
-            _spans(doc)
-        if self.store.enabled:
-            with contextlib.suppress(Unencodable):  # a value YAML made that the cache does not keep: parsed again next time
-                self.store.put("doc", source, document_to_json(doc, raw))
-                self.store.put("marks", source, [_marks_to_json(doc.key_marks), _marks_to_json(doc.value_marks)])
+        self.store.touch("marks", source)  # read only when a message needs a position, but still current
+        doc.stored_marks = partial(self._stored_marks, path, rel, front_matter, raw, source)
         return doc
 
     def _stored_marks(self, path: Path, rel: str, front_matter: bool, raw: bytes, source: str) -> tuple[Marks, Marks]:

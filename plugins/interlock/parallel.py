@@ -34,11 +34,14 @@ def _run(items: list[Any]) -> list[Any]:
 
 
 def workers() -> int:
-    """Return how many cores this process may run on."""
+    """Return how many workers may run: one per core this process may run on, or fewer when
+    INTERLOCK_WORKERS says so (1: everything in this process)."""
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    wanted = os.environ.get("INTERLOCK_WORKERS", "").strip()
+    return max(1, min(cores, int(wanted))) if wanted.isdigit() else cores
 
 
 def forked_map(job: Callable[[Item], Result], items: Sequence[Item]) -> list[Result] | None:

@@ -119,7 +119,7 @@ class Renderer:
             self.problems.setdefault(diagnostic.path, []).append(diagnostic)
         published = {sid: set(roadmap.attachments.published(sid)) for sid in roadmap.attachments.by_story}
         self.placer = BodyPlacer(urls, roadmap.settings.relpath(roadmap.settings.stories_dir), set(roadmap.stories), published)
-        self._headers: dict[tuple[str, str], str] = {}
+        self._headers: dict[tuple[str, str, bool], str] = {}
         loaders = [FileSystemLoader(str(overrides))] if overrides else []
         self.env = Environment(
             loader=ChoiceLoader([*loaders, PackageLoader("interlock", "templates")]),
@@ -170,10 +170,13 @@ class Renderer:
 
     def story_header(self, story: Story, src: str | None = None, *, absolute: bool = False) -> str:
         """Return a story's header as seen from the page `src` (default: its own page)."""
-        src = src or self.urls.src("story", story.id)
-        # The header links only to pages outside the folders of the pages showing it, so it reads the
-        # same from every page at the same depth: the story page and a release packet share one.
-        key = (story.id, "absolute" if absolute and self.site_url else relative_url("", self.urls.url_of_src(src)))
+        own = self.urls.src("story", story.id)
+        src = src or own
+        # The header links to pages outside the folders of the pages showing it, so it reads the same
+        # from every page at the same depth (the packets share one), except its link to the story's own
+        # page: "./" on that page.
+        where = "absolute" if absolute and self.site_url else relative_url("", self.urls.url_of_src(src))
+        key = (story.id, where, src == own)
         if key not in self._headers:
             self._headers[key] = self.render("story_header.html", src, absolute=absolute, story=story, **self._story_context(story))
         return self._headers[key]

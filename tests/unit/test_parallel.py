@@ -73,13 +73,14 @@ def test_stories_checked_by_workers_say_what_one_by_one_says(many_stories: Path,
     monkeypatch.setattr(linking, "forked_map", counted)
     in_workers = run_check(settings, store=Store.off())
     assert pooled and pooled[0] >= parallel.PARALLEL_AT
-    monkeypatch.setattr(linking, "PARALLEL_AT", 10**9)
+    monkeypatch.setenv("INTERLOCK_WORKERS", "1")  # documents, stories and near-duplicates: all in this process
+    assert parallel.forked_map(lambda n: n, list(range(100))) is None
     one_by_one = run_check(settings, store=Store.off())
     assert in_workers.diagnostics == one_by_one.diagnostics
-    assert {d.code for d in in_workers.diagnostics} >= {"R003", "R208", "R313", "R605"}
+    assert {d.code for d in in_workers.diagnostics} >= {"R003", "R208", "R213", "R313", "R605"}
 
     # With the cache: the workers' conversions are kept, and a second run answers from them.
-    monkeypatch.setattr(linking, "PARALLEL_AT", parallel.PARALLEL_AT)
+    monkeypatch.delenv("INTERLOCK_WORKERS")
     store = Store.for_site(many_stories)
     assert run_check(settings, store=store).diagnostics == one_by_one.diagnostics
     again = Store.for_site(many_stories)

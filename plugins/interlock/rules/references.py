@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 
 from ..cache import Store, digest
 from ..model import Diagnostic, Project, Story
+from ..parallel import forked_map
 from ..yamldoc import Document
 from .frontmatter import nearest_title
 from .suggest import suggest
@@ -145,13 +146,23 @@ def _similar_pairs(kind: str, texts: list[str], store: Store, shortest: int) -> 
             seen_keys, similar = set(), set()
     seen = sorted(k for k in by_key if k in seen_keys)
     new = sorted(k for k in by_key if k not in seen_keys)
-    for n, key in enumerate(new):
-        text = texts[by_key[key][0]]
-        others = seen + new[n + 1 :]
-        for _, _, offset in process.extract(
-            text, [texts[by_key[k][0]] for k in others], scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
-        ):
-            similar.add(tuple(sorted((key, others[offset]))))  # type: ignore[arg-type]
+    order = seen + new  # each new text is compared with the texts seen before, and with the new ones after it
+    ordered = [texts[by_key[k][0]] for k in order]
+
+    def similar_to(n: int) -> list[int]:
+        at = len(seen) + n
+        found = [
+            offset
+            for _, _, offset in process.extract(ordered[at], ordered[: len(seen)], scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
+        ]
+        later = process.extract(ordered[at], ordered[at + 1 :], scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
+        return found + [at + 1 + offset for _, _, offset in later]
+
+    # A cold run compares every pair: by forked workers when there are many texts.
+    rows = forked_map(similar_to, range(len(new))) or [similar_to(n) for n in range(len(new))]
+    for key, row in zip(new, rows, strict=True):
+        for at in row:
+            similar.add(tuple(sorted((key, order[at]))))  # type: ignore[arg-type]
     if new or len(seen) != len(seen_keys):
         store.put("similar", entry, {"texts": sorted(by_key), "pairs": sorted(similar)})
     pairs = {(i, j) for group in by_key.values() for i, j in itertools.combinations(group, 2)}  # the same text twice
