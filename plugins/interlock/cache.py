@@ -134,6 +134,11 @@ class Store:
     def enabled(self) -> bool:
         return self.file is not None
 
+    @property
+    def exists(self) -> bool:
+        """Whether an earlier run left this cache on disk."""
+        return self.file is not None and self.file.is_file()
+
     def _connect(self, *, create: bool) -> sqlite3.Connection | None:
         if self._db is not None or self.file is None:
             return self._db
@@ -236,24 +241,31 @@ class Store:
         """Write what was put, in one transaction. Then delete the entries of the kinds in `sweep`
         that this run did not use (what edits left behind: call it only after a run that used every
         current entry of those kinds), and keep only the most recently used `keep[kind]` of others."""
-        if self.file is None or not (self._pending or self._used):
+        keep = keep or {}
+        stamp = time.time_ns()
+        # Only the kinds kept by recent use need the time of their use (thousands of other entries are
+        # read on every run: writing each one's time back cost more than the rest of a pre-commit run).
+        stamps = [(stamp, kind, key) for kind, key in self._used if kind in keep]
+        if self.file is None or not (self._pending or stamps):
+            self._used.clear()
             return
         fresh = not self.file.is_file()
         db = self._connect(create=True)
         if db is None:
             return
-        stamp = time.time_ns()
         try:
             db.execute("BEGIN IMMEDIATE")
             db.executemany(
                 "INSERT OR REPLACE INTO entries (kind, key, value, used) VALUES (?, ?, ?, ?)",
                 [(kind, key, text, stamp) for (kind, key), text in self._pending.items()],
             )
-            db.executemany("UPDATE entries SET used = ? WHERE kind = ? AND key = ?", [(stamp, k, key) for k, key in self._used])
+            db.executemany("UPDATE entries SET used = ? WHERE kind = ? AND key = ?", stamps)
             if self._pending:  # nothing new, nothing left behind
                 for kind in sweep:
-                    db.execute("DELETE FROM entries WHERE kind = ? AND used < ?", (kind, stamp))
-                for kind, count in (keep or {}).items():
+                    used = {key for k, key in self._used if k == kind}
+                    stale = [(kind, key) for (key,) in db.execute("SELECT key FROM entries WHERE kind = ?", (kind,)) if key not in used]
+                    db.executemany("DELETE FROM entries WHERE kind = ? AND key = ?", stale)
+                for kind, count in keep.items():
                     db.execute(
                         "DELETE FROM entries WHERE kind = ? AND key NOT IN "
                         "(SELECT key FROM entries WHERE kind = ? ORDER BY used DESC LIMIT ?)",

@@ -231,6 +231,9 @@ def load_inputs(
     store = cache.store
     if bodies is None:
         bodies = StoredBodyRenderer(store) if store.enabled else BodyRenderer()
+    # After an earlier run, a check converts the few texts that changed: a forked helper sets up its
+    # converter while the inputs are read here.
+    helper = bodies.helper() if store.exists else None
     problems: list[Diagnostic] = []
     projects: dict[str, Project] = {}
     project_docs: list[tuple[Document, Project]] = []
@@ -293,18 +296,13 @@ def load_inputs(
             if key and (value := store.get("story", key)) is not None:
                 kept[sid] = diagnostics_from_json(value)
     # The stories checked anew, with their texts converted: by forked workers when there are many.
-    found = _check_in_parallel([sid for sid in in_scope if sid in stories and sid not in kept], docs, stories, settings, projects, bodies)
-    for sid in in_scope:
-        doc, story = docs[sid], stories.get(sid)
-        if sid in kept:
-            problems += kept[sid]
-            continue
-        if sid not in found:
-            rules = iter_story_problems(doc, story, settings, projects, bodies) if story else ()
-            found[sid] = _capped(doc.path, itertools.chain(doc.diagnostics, rules))
-        problems += found[sid]
-        if story_keys[sid]:
-            store.put("story", story_keys[sid], diagnostics_to_json(found[sid]))
+    anew = [sid for sid in in_scope if sid in stories and sid not in kept]
+    found = _check_in_parallel(anew, docs, stories, settings, projects, bodies)
+    # A few texts to convert: the helper, ready by now, converts them while the rules below run here.
+    texts = list(dict.fromkeys(stories[sid].body for sid in anew if sid not in found and not bodies.has(stories[sid].body)))
+    sent = helper is not None and bool(texts) and helper.send(texts)
+    if not sent and helper is not None:
+        helper.close()
     problems.extend(iter_corpus_problems(docs, stories, scope, store))
     # Links depend on the story's text, the names of its folder's files and the other stories' ids:
     # kept in the cache by those.
@@ -317,6 +315,20 @@ def load_inputs(
             key = digest("links", source, ids_digest, *sorted(attachments.by_story.get(story.id, {}))) if ids_digest and source else ""
             problems += _kept(store, "links", key, partial(iter_link_problems, story, stories_rel, story_ids, attachments))
     problems.extend(iter_answer_problems(project_docs, stories))
+    converted = helper.results() if sent and helper is not None else None
+    for text, body in zip(texts, converted or [], strict=False):
+        bodies.adopt(text, body)
+    for sid in in_scope:
+        doc, checked_story = docs[sid], stories.get(sid)
+        if sid in kept:
+            problems += kept[sid]
+            continue
+        if sid not in found:
+            rules = iter_story_problems(doc, checked_story, settings, projects, bodies) if checked_story else ()
+            found[sid] = _capped(doc.path, itertools.chain(doc.diagnostics, rules))
+        problems += found[sid]
+        if story_keys[sid]:
+            store.put("story", story_keys[sid], diagnostics_to_json(found[sid]))
     if scope is not None and any(path.endswith(".md") for path in scope):
         scope |= {doc.path for doc, _ in weighing_docs}  # few files, and any of them may name a changed story
     for doc, weighing in weighing_docs:

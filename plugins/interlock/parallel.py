@@ -62,3 +62,78 @@ def forked_map(job: Callable[[Item], Result], items: Sequence[Item]) -> list[Res
         return None
     finally:
         _job = None
+
+
+def can_fork() -> bool:
+    """Return whether forked workers may run here (Linux, two cores or more, one thread, no pool running)."""
+    return sys.platform == "linux" and workers() >= 2 and threading.active_count() == 1 and _job is None
+
+
+HELPER_SECONDS = 120  # longer than any conversion may take (each is bounded): then the caller does it
+
+
+def _serve(conn: Any, ready: Callable[[], object], job: Callable[[Any], Any]) -> None:
+    ready()
+    try:
+        items = conn.recv()
+    except EOFError:  # not needed after all
+        return
+    conn.send([job(item) for item in items])
+
+
+class Helper:
+    """One forked process that gets ready (`ready()`, such as importing and setting up a converter)
+    while this one goes on, then runs `job` on the items it is sent: for the few stories a pre-commit
+    run converts, the setup costs as much as the conversion, and here it costs nothing."""
+
+    def __init__(self, ready: Callable[[], object], job: Callable[[Any], Any]) -> None:
+        self._conn: Any = None
+        self._process: Any = None
+        if not can_fork():
+            return
+        try:
+            context = multiprocessing.get_context("fork")
+            here, there = context.Pipe()
+            self._process = context.Process(target=_serve, args=(there, ready, job), daemon=True)
+            self._process.start()
+            there.close()
+            self._conn = here
+        except Exception:  # noqa: BLE001 - no process here: the caller does the work
+            self.close()
+
+    @property
+    def running(self) -> bool:
+        return self._conn is not None
+
+    def send(self, items: list[Any]) -> bool:
+        """Send the items to work on; return False when there is no helper (the caller does the work)."""
+        if self._conn is None:
+            return False
+        try:
+            self._conn.send(items)
+        except Exception:  # noqa: BLE001
+            self.close()
+            return False
+        return True
+
+    def results(self) -> list[Any] | None:
+        """Return the results of the items sent, in order, or None when the helper failed."""
+        try:
+            if self._conn is not None and self._conn.poll(HELPER_SECONDS):
+                return list(self._conn.recv())
+        except Exception:  # noqa: BLE001 - a helper that died or sent garbage: the caller does the work
+            pass
+        finally:
+            self.close()
+        return None
+
+    def close(self) -> None:
+        """Stop the helper (it is not needed, or it is done)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        if self._process is not None:
+            if self._process.is_alive():
+                self._process.kill()
+            self._process.join()
+            self._process = None

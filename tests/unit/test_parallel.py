@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from interlock import linking, parallel
+from interlock.body import BodyRenderer
 from interlock.bodycache import StoredBodyRenderer
 from interlock.cache import Store
 from interlock.checking import run_check
@@ -88,3 +89,34 @@ def test_stories_checked_by_workers_say_what_one_by_one_says(many_stories: Path,
     _, stories, *_ = linking.load_inputs(settings, DocumentCache(again), bodies=bodies)
     assert sum(bool(bodies.render(story.body).html) for story in stories.values()) > 50
     assert bodies._instance is None  # every body came from the cache: no converter was made
+
+
+@pytest.mark.skipif(not CAN_FORK, reason="a forked helper runs on Linux with two cores or more")
+def test_a_helper_gets_ready_while_the_caller_works_and_returns_its_results_in_order() -> None:
+    ready: list[int] = []
+    helper = parallel.Helper(lambda: ready.append(1), lambda text: (text.upper(), len(ready)))
+    assert helper.running
+    assert helper.send(["b", "a"])
+    assert helper.results() == [("B", 1), ("A", 1)]  # ready ran in the helper, before the job
+    assert ready == [] and not helper.running  # not here; and the helper is gone once it answered
+
+
+@pytest.mark.skipif(not CAN_FORK, reason="a forked helper runs on Linux with two cores or more")
+def test_a_helper_that_fails_or_is_not_needed_leaves_nothing_behind() -> None:
+    failing = parallel.Helper(lambda: None, lambda item: 1 / item)
+    assert failing.send([1, 0])
+    assert failing.results() is None  # the caller does the work
+    unused = parallel.Helper(lambda: None, str)
+    process = unused._process
+    unused.close()
+    assert process is not None and not process.is_alive()
+    assert not unused.send(["x"])
+
+
+def test_the_bodies_a_helper_converts_are_those_converted_here() -> None:
+    texts = ["# Title\n\n- [ ] a task\n- b ~~gone~~ https://example.org\n", "<script>alert(1)</script>\n\nText <b>bold</b>"]
+    helper = BodyRenderer().helper()
+    if helper is None:
+        pytest.skip("no helper here")
+    assert helper.send(texts)
+    assert helper.results() == [BodyRenderer().render(text) for text in texts]
