@@ -13,6 +13,7 @@ safely: an open SQLite connection (the cache on disk) above all.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import sys
@@ -73,12 +74,18 @@ HELPER_SECONDS = 120  # longer than any conversion may take (each is bounded): t
 
 
 def _serve(conn: Any, ready: Callable[[], object], job: Callable[[Any], Any]) -> None:
-    ready()
     try:
+        ready()
         items = conn.recv()
     except EOFError:  # not needed after all
         return
-    conn.send([job(item) for item in items])
+    except Exception:  # noqa: BLE001 - said to the caller, which does the work; nothing printed here
+        items = None
+    try:
+        conn.send(None if items is None else [job(item) for item in items])
+    except Exception:  # noqa: BLE001 - a job that failed, or a result that cannot be sent
+        with contextlib.suppress(Exception):
+            conn.send(None)
 
 
 class Helper:
@@ -120,7 +127,8 @@ class Helper:
         """Return the results of the items sent, in order, or None when the helper failed."""
         try:
             if self._conn is not None and self._conn.poll(HELPER_SECONDS):
-                return list(self._conn.recv())
+                found = self._conn.recv()
+                return found if isinstance(found, list) else None
         except Exception:  # noqa: BLE001 - a helper that died or sent garbage: the caller does the work
             pass
         finally:

@@ -5,11 +5,13 @@ Every test here is marked `e2e`. Without Chromium they are skipped, and the summ
 from __future__ import annotations
 
 import functools
+import gc
 import http.server
 import os
 import shutil
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,7 @@ class Server:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        self.thread.join()
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -57,20 +60,26 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
+# The server's and the browser's threads end with the browser tests: the tests after them fork workers,
+# which a process does only while it has one thread.
+@pytest.fixture(scope="package")
 def demo_server(demo_site: Path) -> Iterator[Server]:
     server = Server(demo_site)
     yield server
     server.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         yield launched
         launched.close()
+    # Playwright's event loop leaves its pool of threads (asyncio_0, ...) waiting: ended here.
+    for pool in [found for found in gc.get_objects() if isinstance(found, ThreadPoolExecutor)]:
+        if any(thread.name.startswith("asyncio_") for thread in pool._threads):
+            pool.shutdown(wait=True)
 
 
 @pytest.fixture

@@ -22,11 +22,18 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 CAN_FORK = sys.platform == "linux" and parallel.workers() >= 2
 
 
+@pytest.fixture(autouse=True)
+def one_thread() -> None:
+    """Forked workers run only while the process has one thread: a test that leaves one running
+    (a server, a browser) would make every test here pass without a worker. Fail instead."""
+    assert threading.active_count() == 1, [t.name for t in threading.enumerate()]
+
+
 def test_forked_map_keeps_the_order_and_leaves_little_work_to_the_caller() -> None:
     assert parallel.forked_map(lambda n: n * 2, list(range(parallel.PARALLEL_AT - 1))) is None
     items = list(range(parallel.PARALLEL_AT * 2 + 3))
     doubled = parallel.forked_map(lambda n: (n * 2, parallel._job is not None), items)
-    if not CAN_FORK or threading.active_count() > 1:
+    if not CAN_FORK:
         assert doubled is None
         return
     assert doubled == [(n * 2, True) for n in items]
@@ -102,10 +109,11 @@ def test_a_helper_gets_ready_while_the_caller_works_and_returns_its_results_in_o
 
 
 @pytest.mark.skipif(not CAN_FORK, reason="a forked helper runs on Linux with two cores or more")
-def test_a_helper_that_fails_or_is_not_needed_leaves_nothing_behind() -> None:
+def test_a_helper_that_fails_or_is_not_needed_leaves_nothing_behind(capfd: pytest.CaptureFixture[str]) -> None:
     failing = parallel.Helper(lambda: None, lambda item: 1 / item)
     assert failing.send([1, 0])
     assert failing.results() is None  # the caller does the work
+    assert capfd.readouterr() == ("", "")  # and no traceback in the check's output
     unused = parallel.Helper(lambda: None, str)
     process = unused._process
     unused.close()
