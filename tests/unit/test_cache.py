@@ -135,6 +135,22 @@ def test_sweep_deletes_what_the_run_did_not_use(tmp_path: Path) -> None:
     assert last.get("result", "r") == 1  # other kinds are kept
 
 
+def test_keep_holds_the_most_recently_used_entries_of_a_kind(tmp_path: Path) -> None:
+    file = tmp_path / "v.sqlite"
+    for key in "abc":  # one run each, oldest first
+        store = Store(file)
+        store.put("result", key, key)
+        store.put("doc", key, key)
+        store.flush(keep={"result": 10})
+    again = Store(file)
+    assert again.get("result", "a") == "a" and again.get("doc", "b") == "b"  # a is used again
+    again.put("result", "d", "d")
+    again.flush(keep={"result": 2})
+    last = Store(file)
+    assert [last.get("result", k) for k in "abcd"] == ["a", None, None, "d"]
+    assert [last.get("doc", k) for k in "abc"] == ["a", "b", "c"]  # other kinds are not kept by use
+
+
 def test_cache_is_off_when_the_repository_could_forge_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "repo"
     root.mkdir()
