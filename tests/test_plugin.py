@@ -331,3 +331,31 @@ def test_a_build_after_a_check_converts_nothing_again(tmp_path: Path, monkeypatc
     assert built.returncode == 0 and not (plain / ".cache").exists()
     for page in sorted((plain / "site" / "stories").rglob("index.html")):
         assert page.read_bytes() == (root / "site" / page.relative_to(plain / "site")).read_bytes(), page
+
+
+def test_a_build_sweeps_the_converted_texts_of_earlier_versions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Texts a story no longer has leave the cache with the next build (a check keeps them: it uses only what changed)."""
+    import sqlite3
+
+    from interlock.cli import main
+
+    (tmp_path / "roadmap").mkdir()
+    root = copy_site(FIXTURES / "minimal", tmp_path / "roadmap")
+    monkeypatch.setenv("INTERLOCK_CACHE", "1")
+    monkeypatch.chdir(root)
+    assert run_mkdocs(root).returncode == 0
+    (db_path,) = (root / ".cache" / "interlock").glob("*.sqlite")
+
+    def bodies() -> set[str]:
+        with sqlite3.connect(db_path) as db:
+            return {key for (key,) in db.execute("SELECT key FROM entries WHERE kind = 'body'")}
+
+    first = bodies()
+    story = sorted((root / "stories").glob("*.md"))[0]
+    story.write_text(story.read_text("utf-8") + "\nOne more sentence.\n", "utf-8")
+    assert main(["check"]) in (0, 1)
+    checked = bodies()
+    assert len(checked) == len(first) + 1 and first < checked  # the check converted the new text, kept the old
+    assert run_mkdocs(root).returncode == 0
+    built = bodies()
+    assert len(built) == len(first) and len(built - first) == 1  # the old text's conversion is gone

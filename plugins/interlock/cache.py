@@ -246,7 +246,8 @@ class Store:
         # Only the kinds kept by recent use need the time of their use (thousands of other entries are
         # read on every run: writing each one's time back cost more than the rest of a pre-commit run).
         stamps = [(stamp, kind, key) for kind, key in self._used if kind in keep]
-        if self.file is None or not (self._pending or stamps):
+        sweep = tuple(sweep)
+        if self.file is None or not (self._pending or stamps or sweep):
             self._used.clear()
             return
         fresh = not self.file.is_file()
@@ -260,11 +261,11 @@ class Store:
                 [(kind, key, text, stamp) for (kind, key), text in self._pending.items()],
             )
             db.executemany("UPDATE entries SET used = ? WHERE kind = ? AND key = ?", stamps)
-            if self._pending:  # nothing new, nothing left behind
-                for kind in sweep:
-                    used = {key for k, key in self._used if k == kind}
-                    stale = [(kind, key) for (key,) in db.execute("SELECT key FROM entries WHERE kind = ?", (kind,)) if key not in used]
-                    db.executemany("DELETE FROM entries WHERE kind = ? AND key = ?", stale)
+            for kind in sweep:  # an earlier run may have left them, one that did not sweep
+                used = {key for k, key in self._used if k == kind}
+                stale = [(kind, key) for (key,) in db.execute("SELECT key FROM entries WHERE kind = ?", (kind,)) if key not in used]
+                db.executemany("DELETE FROM entries WHERE kind = ? AND key = ?", stale)
+            if self._pending:  # nothing new, nothing more than `keep`
                 for kind, count in keep.items():
                     db.execute(
                         "DELETE FROM entries WHERE kind = ? AND key NOT IN "

@@ -186,9 +186,10 @@ class InterlockPlugin(BasePlugin[InterlockConfig]):
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self.store is not None:
-            # The first build read every input through the cache, so what it did not use is what edits left
-            # behind; later serve rebuilds take unchanged files from memory and must not sweep.
-            self.store.flush(sweep=() if self.swept else PER_FILE_KINDS)
+            # The first build read every input and every story's converted text through the cache, so what it
+            # did not use is what edits left behind (a check converts only what changed: it sweeps no texts);
+            # later serve rebuilds take unchanged files from memory and must not sweep.
+            self.store.flush(sweep=() if self.swept else (*PER_FILE_KINDS, "body"))
             self.swept = True
 
     def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any) -> LiveReloadServer:
