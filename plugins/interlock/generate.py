@@ -28,7 +28,7 @@ from .feeds import build_feeds
 from .history import History
 from .linking import Roadmap
 from .model import Story
-from .parallel import forked_map
+from .parallel import PARALLEL_AT, forked_map
 from .render import Renderer
 from .rules import schema_text
 from .urls import Urls, release_slug
@@ -310,6 +310,8 @@ def generate_tree(
     # renderer, so the bodies must not be read from the cache on disk there: they are read here first).
     for story in roadmap.stories.values():
         renderer.bodies.render(story.body)
+    if len(pages) >= PARALLEL_AT:
+        renderer.compile_templates()
     bodies_here, renderer.bodies = renderer.bodies, renderer.bodies.detached()
     try:
         results = forked_map(job, range(len(pages))) or [job(index) for index in range(len(pages))]

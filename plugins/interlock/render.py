@@ -157,6 +157,11 @@ class Renderer:
         """Return the git history of a story, or None when it is not committed (or history is off)."""
         return self.history.of(story.path) if self.history is not None else None
 
+    def compile_templates(self) -> None:
+        """Compile every page template now (forked workers then share them instead of compiling each its own)."""
+        for name in self.env.list_templates(filter_func=lambda name: name.endswith(".html")):
+            self.env.get_template(name)
+
     def render(self, template: str, current_src: str, *, absolute: bool = False, **context: Any) -> str:
         """Return the HTML of `template` as seen from the page whose source is `current_src` (with
         `absolute` and a site address, every link is absolute: for paper)."""
