@@ -363,6 +363,11 @@ PER_FILE_KINDS = ("doc", "marks", "list", "story", "links")
 STATS_KEPT = 4  # trees whose file stats are kept: the repository, and the staged copies of pre-commit runs
 
 
+def file_digest(raw: bytes) -> bytes:
+    """Return the digest of a file's bytes, as tree_key takes it (and the documents' keys with it)."""
+    return hashlib.blake2b(raw, digest_size=20).digest()
+
+
 def tree_key(settings: Any, folders: Iterable[Path | None], store: Store | None = None, contents: dict[str, bytes] | None = None) -> str:
     """Return a digest of every entry under the input folders: names, kinds, link targets and contents.
 
@@ -396,7 +401,7 @@ def tree_key(settings: Any, folders: Iterable[Path | None], store: Store | None 
             seen[name] = old
             return bytes.fromhex(old[5])
         with open(entry.path, "rb") as handle:
-            found = hashlib.blake2b(handle.read(), digest_size=20).digest()
+            found = file_digest(handle.read())
         if max(stat.st_mtime_ns, stat.st_ctime_ns) < now - RACY_NS:  # else too fresh to be trusted next time
             seen[name] = [*sign, found.hex()]
         return found
@@ -425,7 +430,7 @@ def tree_key(settings: Any, folders: Iterable[Path | None], store: Store | None 
                 if entry.is_file():
                     if entry.is_symlink():
                         with open(entry.path, "rb") as handle:
-                            found = hashlib.blake2b(handle.read(), digest_size=20).digest()
+                            found = file_digest(handle.read())
                     else:
                         found = content(entry, name)
                     contents[name] = found

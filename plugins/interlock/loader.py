@@ -4,7 +4,6 @@ the source position of every key and value, plus the model objects built from th
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import re
 from collections.abc import Iterator
 from functools import partial
@@ -13,7 +12,7 @@ from typing import Any
 
 from frontmatter.default_handlers import YAMLHandler
 
-from .cache import Store, Unencodable, decode_object, diagnostics_from_json, diagnostics_to_json, digest, encode_value
+from .cache import Store, Unencodable, decode_object, diagnostics_from_json, diagnostics_to_json, digest, encode_value, file_digest
 from .model import (
     SCALE,
     TIERS,
@@ -444,11 +443,6 @@ class DocumentCache:
 
 
 Marks = dict[tuple[Any, ...], tuple[int, int]]
-
-
-def file_digest(raw: bytes) -> bytes:
-    """Return the digest of a file's bytes, as tree_key (cache.py) takes it."""
-    return hashlib.blake2b(raw, digest_size=20).digest()
 
 
 def _marks_to_json(marks: dict[tuple[Any, ...], tuple[int, int]]) -> list[list[Any]]:

@@ -50,7 +50,7 @@ def forked_map(job: Callable[[Item], Result], items: Sequence[Item]) -> list[Res
     does not pay or cannot run here (few items, one core, not Linux, threads): the caller runs them."""
     global _job
     count = min(workers(), 8, len(items) // CHUNK)
-    if len(items) < PARALLEL_AT or count < 2 or sys.platform != "linux" or threading.active_count() > 1 or _job is not None:
+    if len(items) < PARALLEL_AT or count < 2 or not can_fork():
         return None
     chunks = [list(items[i : i + CHUNK]) for i in range(0, len(items), CHUNK)]
     _job = job
