@@ -7,27 +7,24 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import html
-import importlib
 import posixpath
 import re
 import signal
-import string
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-import markdown
 import nh3
-from markdown.extensions import Extension
-from markdown.inlinepatterns import SimpleTagInlineProcessor, SubstituteTagInlineProcessor
-from markdown.preprocessors import Preprocessor
 
 from .attachments import site_path
 from .parallel import Helper
 from .urls import Urls, relative_url
+
+if TYPE_CHECKING:
+    import markdown
 
 # Ids the story page's own header and footer use; a body heading must not take them.
 RESERVED_IDS = frozenset(
@@ -126,12 +123,6 @@ def is_other_host(url: str) -> bool:
         return True
     parts = urlsplit(text)
     return bool(parts.scheme) and parts.scheme.lower() not in ("mailto", "data")
-
-
-def _slugify(value: str, separator: str) -> str:
-    slug = re.sub(r"[^\w\s-]", "", value.lower(), flags=re.ASCII).strip()
-    slug = re.sub(r"[\s-]+", separator, slug).strip("_") or "section"
-    return f"{slug}{separator}text" if is_reserved_id(slug) else slug
 
 
 # --- GitHub's block structure ------------------------------------------------------------------
@@ -413,65 +404,6 @@ def github_differences(text: str) -> list[tuple[int, str]]:
     return sorted(blocks.differences)
 
 
-class _GitHubBlocksPreprocessor(Preprocessor):
-    def run(self, lines: list[str]) -> list[str]:
-        return github_blocks(lines, self.md.htmlStash.store)
-
-
-class GitHubExtension(Extension):
-    """What Python-Markdown reads differently from GitHub, made the same: block structure (above),
-    backslash escapes of any ASCII punctuation, a backslash at the end of a line as a line break,
-    and strikethrough between single tildes."""
-
-    def extendMarkdown(self, md: markdown.Markdown) -> None:
-        # After whitespace is normalised (30: tabs expanded), before fences (25) and raw HTML (20) are stashed.
-        md.preprocessors.register(_GitHubBlocksPreprocessor(md), "github_blocks", 28)
-        md.ESCAPED_CHARS.extend(c for c in string.punctuation if c not in md.ESCAPED_CHARS)
-        md.inlinePatterns.register(SubstituteTagInlineProcessor(r"\\\n", "br"), "github_hard_break", 185)
-        # GitHub strikes text between single tildes too; pymdownx.tilde (60, before this) takes the double ones.
-        md.inlinePatterns.register(SimpleTagInlineProcessor(r"(?<!~)(~)(?![~\s])(.+?)(?<![~\s])~(?!~)", "del"), "github_tilde", 59)
-
-
-# The Markdown of story bodies: what PMs write on GitHub. The site's own markdown_extensions serve
-# the hand-written pages only, so no include-style extension (snippets) ever sees a story.
-EXTENSIONS: list[str | Extension] = [
-    GitHubExtension(),
-    "tables",
-    "toc",
-    "admonition",
-    "footnotes",
-    "pymdownx.superfences",
-    "pymdownx.highlight",
-    "pymdownx.tasklist",
-    "pymdownx.tilde",
-    "pymdownx.magiclink",
-    "pymdownx.fancylists",
-    "pymdownx.saneheaders",
-]
-EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
-    "toc": {"permalink": True, "slugify": _slugify},
-    "pymdownx.superfences": {"relaxed_headers": True},  # GitHub takes any info string after a fence
-    "pymdownx.highlight": {"use_pygments": True},
-    "pymdownx.tasklist": {"custom_checkbox": True},
-    "pymdownx.tilde": {"subscript": False},
-    "pymdownx.fancylists": {"additional_ordered_styles": []},
-    "footnotes": {"USE_DEFINITION_ORDER": False},
-}
-
-
-def _extensions() -> list[Extension]:
-    """Return EXTENSIONS made with their configurations. Python-Markdown would look each name up among
-    every installed package's entry points first (30 ms, on every check that converts a body);
-    `makeExtension` of the named module is what it falls back to, and what the entry points make."""
-    made: list[Extension] = []
-    for extension in EXTENSIONS:
-        if isinstance(extension, str):
-            module = importlib.import_module(extension if "." in extension else f"markdown.extensions.{extension}")
-            extension = module.makeExtension(**EXTENSION_CONFIGS.get(extension, {}))
-        made.append(extension)
-    return made
-
-
 # Part of every cache key: a change of the conversion must not reuse old HTML.
 CONVERSION_VERSION = "3"
 
@@ -675,7 +607,9 @@ class BodyRenderer:
     @property
     def _md(self) -> markdown.Markdown:
         if self._instance is None:
-            self._instance = markdown.Markdown(extensions=_extensions())
+            from .markup import make_markdown  # Python-Markdown is imported only by a run that converts
+
+            self._instance = make_markdown()
         return self._instance
 
     def render(self, text: str) -> RenderedBody:

@@ -193,7 +193,7 @@ def section_spans(body: str, first_line: int) -> list[tuple[str, int, int, int]]
 
 def split_sections(body: str, first_line: int) -> list[Section]:
     """Return the level-2 sections of a Markdown body (headings inside code fences do not count)."""
-    return [Section(title, line, body[start:end]) for title, line, start, end in section_spans(body, first_line)]
+    return [Section(title, line, body, start, end) for title, line, start, end in section_spans(body, first_line)]
 
 
 def list_items(section: Section) -> list[tuple[int, str]]:
@@ -261,7 +261,7 @@ def build_story(doc: Document, story_id: str) -> Story:
         supersedes=_strs(data.get("supersedes")),
         body=doc.body,
         body_line=doc.body_line,
-        sections=[Section(title, line, doc.body[start:end]) for title, line, start, end in _spans(doc)],
+        sections=[Section(title, line, doc.body, start, end) for title, line, start, end in _spans(doc)],
     )
 
 

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from interlock.loader import _HEADING, MAX_FILE_BYTES, DocumentCache, iter_body_lines, read_document, split_sections
 from interlock.model import Section
+from interlock.rules.references import collapsed_start
 
 
 def read(tmp_path: Path, data: bytes | str, *, front_matter: bool = True):  # type: ignore[no-untyped-def]
@@ -72,20 +73,14 @@ def test_headings_inside_code_fences_are_not_sections() -> None:
 
 def split_line_by_line(body: str, first_line: int) -> list[Section]:
     """The plain reading split_sections must equal: every line, through iter_body_lines."""
-    sections: list[Section] = []
-    lines: list[str] = []
+    found: list[tuple[str, int, list[str]]] = []
     for number, line, fenced in iter_body_lines(body, first_line):
         heading = None if fenced else _HEADING.match(line)
         if heading and len(heading.group(1)) == 2:
-            if sections:
-                sections[-1].text = "\n".join(lines)
-            sections.append(Section(heading.group(2).strip(), number, ""))
-            lines = []
-        elif sections:
-            lines.append(line)
-    if sections:
-        sections[-1].text = "\n".join(lines)
-    return sections
+            found.append((heading.group(2).strip(), number, []))
+        elif found:
+            found[-1][2].append(line)
+    return [Section(title, number, "\n".join(lines)) for title, number, lines in found]
 
 
 # Lines made of the pieces that matter: fences of both kinds and lengths, headings of every level, blanks.
@@ -113,3 +108,17 @@ def test_cache_rereads_only_changed_files(tmp_path: Path) -> None:
     path.write_text("---\ntitle: Longer\n---\n", "utf-8")
     assert cache.read(path, "s.md", front_matter=True).data == {"title": "Longer"}
     assert cache.reads == 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from("ab \n\t\u2028\u3000é"), max_size=3000), st.integers(0, 450))
+def test_collapsed_start_is_the_start_of_the_whole_text_collapsed(text: str, size: int) -> None:
+    # The near-duplicate rule splits only the start of a long problem statement: it must read the same.
+    assert collapsed_start(text, size) == " ".join(text.split())[:size]
+
+
+def test_a_section_cuts_its_text_when_read() -> None:
+    body = "## One\nfirst\n## Two\nsecond\n"
+    one, two = split_sections(body, 1)
+    assert (one.text, two.text) == ("first", "second\n")
+    assert one == Section("One", 1, "first") and one != Section("One", 1, "other")

@@ -111,8 +111,21 @@ def _iter_cycles(docs: dict[str, Document], stories: dict[str, Story]) -> Iterat
 
 
 def _problem_text(story: Story) -> str:
+    """Return the start of the story's problem statement, its white space collapsed."""
     section = next((s for s in story.sections if s.title.lower() == "problem description"), None)
-    return " ".join((section.text if section else "").split())[:_PROBLEM_CHARS]
+    return collapsed_start(section.text if section else "", _PROBLEM_CHARS)
+
+
+def collapsed_start(text: str, size: int) -> str:
+    """Return `" ".join(text.split())[:size]`, splitting only as much of a long text as it takes."""
+    window = 4 * size
+    while window < len(text):
+        words = text[:window].split()[:-1]  # the last word may go on past the window
+        start = " ".join(words)
+        if len(start) >= size:
+            return start[:size]
+        window *= 4
+    return " ".join(text.split())[:size]
 
 
 def _similar_pairs(kind: str, texts: list[str], store: Store, shortest: int) -> set[tuple[int, int]]:
@@ -121,8 +134,6 @@ def _similar_pairs(kind: str, texts: list[str], store: Store, shortest: int) -> 
     Similarity is a function of the two texts alone, so the pairs found among texts seen in an
     earlier run are kept in the cache (by the texts' digests) and only new texts are compared: an
     edit to one story costs one row of comparisons, not all of them."""
-    from rapidfuzz import fuzz, process
-
     lengths = [len(text) for text in texts]
     if kind == "title":  # token order ignored: the same as token_sort_ratio, with each text sorted once
         texts = [" ".join(sorted(text.split())) for text in texts]
@@ -148,6 +159,9 @@ def _similar_pairs(kind: str, texts: list[str], store: Store, shortest: int) -> 
     new = sorted(k for k in by_key if k not in seen_keys)
     order = seen + new  # each new text is compared with the texts seen before, and with the new ones after it
     ordered = [texts[by_key[k][0]] for k in order]
+
+    if new:  # imported only when there is something to compare (and before the workers fork)
+        from rapidfuzz import fuzz, process
 
     def similar_to(n: int) -> list[int]:
         at = len(seen) + n
