@@ -34,6 +34,7 @@ FOLDER = Path(".cache") / "interlock"
 # Libraries whose output a cached value holds: a new version of any of them starts a new cache.
 _LIBRARIES = ("yaml", "markdown", "pymdownx", "pygments", "nh3", "rapidfuzz", "jsonschema_rs")
 _OFF = {"0", "off", "no", "false"}
+_BATCH = 500  # keys per query: under SQLite's oldest limit of 999 parameters
 
 
 def digest(*parts: str | bytes) -> str:
@@ -108,6 +109,7 @@ class Store:
         self.why_off = why_off  # set when a cache was refused: the CLI says so once
         self._db: sqlite3.Connection | None = None
         self._pending: dict[tuple[str, str], str] = {}
+        self._fetched: dict[tuple[str, str], str] = {}  # read by `prefetch`, not yet by `get`
         self._used: set[tuple[str, str]] = set()
 
     @classmethod
@@ -174,7 +176,7 @@ class Store:
         it cannot be read back)."""
         if self.file is None:
             return None
-        text = self._pending.get((kind, key))
+        text = self._pending.get((kind, key)) or self._fetched.pop((kind, key), None)
         if text is None:
             db = self._connect(create=False)
             if db is None:
@@ -196,9 +198,30 @@ class Store:
         self._used.add((kind, key))
         return value
 
+    def prefetch(self, kind: str, keys: Iterable[str]) -> None:
+        """Read the values of many keys of a kind at once, for the `get`s that follow (one query per
+        few hundred keys instead of one per key)."""
+        if self.file is None:
+            return
+        wanted = [key for key in dict.fromkeys(keys) if key and (kind, key) not in self._pending]
+        db = self._connect(create=False) if wanted else None
+        if db is None:
+            return
+        for at in range(0, len(wanted), _BATCH):
+            batch = wanted[at : at + _BATCH]
+            try:
+                rows = db.execute(
+                    f"SELECT key, value FROM entries WHERE kind = ? AND key IN ({','.join('?' * len(batch))})", (kind, *batch)
+                ).fetchall()
+            except sqlite3.Error:
+                self._off()
+                return
+            self._fetched.update(((kind, key), value) for key, value in rows if isinstance(key, str) and isinstance(value, str))
+
     def discard(self) -> None:
         """Forget what was put and used since the last flush: nothing of it is written."""
         self._pending.clear()
+        self._fetched.clear()
         self._used.clear()
 
     def touch(self, kind: str, key: str) -> None:
@@ -277,6 +300,7 @@ class Store:
             self._off()
             return
         self._pending.clear()
+        self._fetched.clear()
         self._used.clear()
         if fresh:
             self._delete_other_versions()

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .attachments import Attachments, scan_attachments
 from .body import BodyRenderer, RenderedBody
@@ -20,12 +21,14 @@ from .cache import Store, diagnostics_from_json, diagnostics_to_json, digest, se
 from .loader import Document, DocumentCache, build_project, build_story, build_weighing
 from .model import ALIGNMENTS, STATUSES, Backing, Decline, Diagnostic, Liaison, PriorityItem, Project, Settings, Story, Weighing
 from .parallel import PARALLEL_AT, forked_map
-from .ranking import Score, backing_of, rank_stories, score_stories
 from .rules import iter_corpus_problems, iter_priority_problems, iter_story_problems, list_inputs
 from .rules.files import list_weighing_inputs
 from .rules.links import iter_link_problems
 from .rules.references import iter_answer_problems
 from .rules.weighing import iter_weighing_problems
+
+if TYPE_CHECKING:
+    from .ranking import Score
 
 SHARED_STORIES_PER_PROJECT = 5
 
@@ -291,6 +294,7 @@ def load_inputs(
         sid: digest("story", docs[sid].source_digest, lists_digest) if store.enabled and docs[sid].source_digest else "" for sid in in_scope
     }
     kept: dict[str, list[Diagnostic]] = {}
+    store.prefetch("story", story_keys.values())
     for sid, key in story_keys.items():
         with contextlib.suppress(ValueError):
             if key and (value := store.get("story", key)) is not None:
@@ -309,11 +313,13 @@ def load_inputs(
     stories_rel = settings.relpath(settings.stories_dir)
     story_ids = set(stories)
     ids_digest = digest(stories_rel, *sorted(story_ids)) if store.enabled else ""
-    for story in stories.values():
-        if scope is None or story.path in scope:
-            source = docs[story.id].source_digest
-            key = digest("links", source, ids_digest, *sorted(attachments.by_story.get(story.id, {}))) if ids_digest and source else ""
-            problems += _kept(store, "links", key, partial(iter_link_problems, story, stories_rel, story_ids, attachments))
+    link_keys = {
+        sid: digest("links", source, ids_digest, *sorted(attachments.by_story.get(sid, {}))) if ids_digest and source else ""
+        for sid, source in ((story.id, docs[story.id].source_digest) for story in stories.values() if scope is None or story.path in scope)
+    }
+    store.prefetch("links", link_keys.values())
+    for sid, key in link_keys.items():
+        problems += _kept(store, "links", key, partial(iter_link_problems, stories[sid], stories_rel, story_ids, attachments))
     problems.extend(iter_answer_problems(project_docs, stories))
     converted = helper.results() if sent and helper is not None else None
     for text, body in zip(texts, converted or [], strict=False):
@@ -375,6 +381,8 @@ def build_roadmap(
 
 def link_roadmap(roadmap: Roadmap) -> None:
     """Fill the computed fields of a roadmap: scores, ranks, alignments, related and shared stories."""
+    from .ranking import backing_of, rank_stories, score_stories  # not needed by a check
+
     stories, projects = roadmap.stories, roadmap.projects
     roadmap.score_info = score_stories(stories, roadmap.weighings, roadmap.settings)
     roadmap.scores = {sid: score.value for sid, score in roadmap.score_info.items()}

@@ -373,6 +373,7 @@ class DocumentCache:
         stats: list[tuple[int, int] | None] = []
         parse: list[tuple[int, Path, str, bytes]] = []  # (index, path, rel, bytes) of each file to parse
         sources: dict[int, str] = {}
+        read: list[tuple[int, Path, str, bytes]] = []  # (index, path, rel, bytes) of each file read anew
         for index, (path, rel) in enumerate(files):
             try:
                 stat = path.stat()
@@ -384,15 +385,18 @@ class DocumentCache:
                 found.append(hit[1])
                 continue
             self.reads += 1
+            found.append(None)
             try:
                 raw = path.read_bytes()
             except OSError:
-                found.append(read_document(path, rel, front_matter=front_matter))  # it says why
+                found[-1] = read_document(path, rel, front_matter=front_matter)  # it says why
                 continue
-            source = digest("doc", rel, "front-matter" if front_matter else "yaml", self.contents.pop(rel, b"") or file_digest(raw))
-            sources[index] = source
-            found.append(self._cached(path, rel, front_matter, raw, source))
-            if found[-1] is None:
+            sources[index] = digest("doc", rel, "front-matter" if front_matter else "yaml", self.contents.pop(rel, b"") or file_digest(raw))
+            read.append((index, path, rel, raw))
+        self.store.prefetch("doc", sources.values())
+        for index, path, rel, raw in read:
+            found[index] = self._cached(path, rel, front_matter, raw, sources[index])
+            if found[index] is None:
                 parse.append((index, path, rel, raw))
 
         def job(item: tuple[int, Path, str, bytes]) -> Document:

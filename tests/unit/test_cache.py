@@ -120,6 +120,27 @@ def test_a_corrupt_cache_file_is_a_miss_not_an_error(tmp_path: Path) -> None:
     assert Store(tmp_path / "v2.sqlite").get("doc", "k") is None
 
 
+def test_prefetched_values_are_the_stored_ones(tmp_path: Path) -> None:
+    store = Store(tmp_path / "v.sqlite")
+    for n in range(1200):  # more keys than one query takes
+        store.put("doc", f"k{n}", {"n": n})
+    store.put("story", "k1", "another kind")
+    store.flush()
+    again = Store(tmp_path / "v.sqlite")
+    again.put("doc", "k2", "put since")
+    again.prefetch("doc", [f"k{n}" for n in range(1300)] + ["k1", ""])
+    assert [again.get("doc", f"k{n}") for n in (0, 1, 999, 1199)] == [{"n": 0}, {"n": 1}, {"n": 999}, {"n": 1199}]
+    assert again.get("doc", "k2") == "put since"  # what this run put wins
+    assert again.get("doc", "k1250") is None and again.get("story", "k1") == "another kind"
+    db = sqlite3.connect(tmp_path / "v.sqlite")
+    db.execute("UPDATE entries SET value = '{not json' WHERE key = 'k5'")
+    db.commit()
+    db.close()
+    third = Store(tmp_path / "v.sqlite")
+    third.prefetch("doc", ["k5", "k6"])
+    assert third.get("doc", "k5") is None and third.get("doc", "k6") == {"n": 6}
+
+
 def test_sweep_deletes_what_the_run_did_not_use(tmp_path: Path) -> None:
     store = Store(tmp_path / "v.sqlite")
     for key in ("a", "b", "c"):

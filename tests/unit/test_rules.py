@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from interlock import build_roadmap, load_settings
 from interlock.rules import SettingsError
+from interlock.rules.suggest import CUTOFF, nearest
 
 PRIORITIES = """\
 project: alpha
@@ -150,3 +153,16 @@ def test_current_release_defaults_to_newest(tmp_path: Path) -> None:
     (tmp_path / "stories").mkdir()
     (tmp_path / "priorities").mkdir()
     assert load_settings({"releases": ["a", "b"], "criteria": {"x": 1}}, tmp_path).current_release == "b"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text("abcdeé ", max_size=12), st.lists(st.text("abcdeé ", max_size=12), max_size=8))
+def test_the_letter_bound_never_changes_a_suggestion(name: str, candidates: list[str]) -> None:
+    # nearest() drops candidates whose shared letters cannot reach the cutoff before asking rapidfuzz.
+    from rapidfuzz import fuzz, process
+
+    choices = [c for c in candidates if c != name]
+    found = process.extract(name, choices, scorer=fuzz.ratio, score_cutoff=CUTOFF, limit=8) if name and choices else []
+    best = max((score for _, score, _ in found), default=None)
+    expected = max((c for c, score, _ in found if score == best), default=None)
+    assert nearest(name, candidates) == expected

@@ -5,10 +5,12 @@ difflib takes minutes) and is imported only when a name is unknown, so a clean c
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 MAX_NAME = 200
 CUTOFF = 70  # percent similarity: below it a suggestion misleads more than it helps
+_FEW = 64  # candidates few enough to rule out by their letters before importing rapidfuzz
 
 
 def nearest(name: str, candidates: Iterable[str]) -> str | None:
@@ -16,6 +18,11 @@ def nearest(name: str, candidates: Iterable[str]) -> str | None:
     if len(name) > MAX_NAME:
         return None  # nothing is like a name that long, and comparing it costs time
     choices = [c for c in candidates if c != name]
+    if len(choices) <= _FEW:
+        # The similarity is 200 * (longest common subsequence) / (both lengths): the letters the two
+        # share bound it. A heading far from every known section name costs no import.
+        letters = Counter(name)
+        choices = [c for c in choices if 200 * sum((letters & Counter(c)).values()) >= CUTOFF * (len(name) + len(c))]
     if not choices or not name:
         return None
     from rapidfuzz import fuzz, process
