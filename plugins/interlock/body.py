@@ -176,7 +176,7 @@ def _cells(row: str) -> int:
     return len(re.split(r"(?<!\\)\|", row))
 
 
-class _GitHubBlocks:
+class GitHubBlocks:
     """One pass over a body's lines (or a block quote's), keeping the list items open at each line."""
 
     def __init__(self, lines: list[str], stash: Callable[[str], str] | None, first: int = 1, level: int = 0) -> None:
@@ -383,7 +383,7 @@ class _GitHubBlocks:
                 break
             inner.append(text[2:] if text.startswith("> ") else text[1:])
             index += 1
-        nested = _GitHubBlocks(inner, self.stash, self.first + index - len(inner), self.level + 1)
+        nested = GitHubBlocks(inner, self.stash, self.first + index - len(inner), self.level + 1)
         for text in nested.run():
             self.emit(depth, f"> {text}" if text else ">")
         self.paragraph = nested.paragraph
@@ -394,18 +394,30 @@ class _GitHubBlocks:
 def github_blocks(lines: list[str], stash: Callable[[str], str] | None = None) -> list[str]:
     """Return Markdown lines that Python-Markdown reads into the block structure GitHub shows; with
     `stash`, each HTML block is replaced by the placeholder it returns."""
-    return _GitHubBlocks(lines, stash).run()
+    return GitHubBlocks(lines, stash).run()
 
 
 def github_differences(text: str) -> list[tuple[int, str]]:
-    """Return (line of the body, message) for each construct the site still renders otherwise than GitHub."""
-    blocks = _GitHubBlocks(text.replace("\r\n", "\n").replace("\r", "\n").expandtabs(_STEP).split("\n"), None)
+    """Return (line of the body, message) for each construct the site still renders otherwise than GitHub.
+    A conversion finds the same ones (RenderedBody.differences): this reads the lines as it does."""
+    blocks = GitHubBlocks(normalized_lines(text), None)
     blocks.run()
     return sorted(blocks.differences)
 
 
+_BLANK_WITH_SPACES = re.compile(r"(?<=\n) +\n")
+
+
+def normalized_lines(text: str) -> list[str]:
+    """Return a body's lines as Python-Markdown hands them to the block structure preprocessor (its
+    NormalizeWhitespace: no STX or ETX, Unix line ends, tabs expanded, lines of spaces emptied)."""
+    source = text.replace("\x02", "").replace("\x03", "")
+    source = source.replace("\r\n", "\n").replace("\r", "\n") + "\n\n"
+    return _BLANK_WITH_SPACES.sub("\n", source.expandtabs(_STEP)).split("\n")
+
+
 # Part of every cache key: a change of the conversion must not reuse old HTML.
-CONVERSION_VERSION = "3"
+CONVERSION_VERSION = "4"
 
 
 @dataclass(frozen=True)
@@ -433,6 +445,7 @@ class RenderedBody:
     findings: list[Finding] = field(default_factory=list)
     error: str | None = None  # why the text could not be converted, if so
     error_line: int = 1  # the first line (of the body) whose text breaks the converter
+    differences: list[tuple[int, str]] | None = None  # github_differences of the text, found while converting
 
 
 # Elements that run code, load or embed another document, submit data or restyle the page.
@@ -676,10 +689,20 @@ class BodyRenderer:
                 error_line=self._failing_line(text),
             )
         tokens: list[dict[str, Any]] = getattr(self._md, "toc_tokens", [])
-        return RenderedBody(_named_task_boxes(sanitize(converted)), _flatten(tokens), audit(converted))
+        differences = (
+            getattr(self._md.preprocessors["github_blocks"], "differences", None) if "github_blocks" in self._md.preprocessors else None
+        )
+        return RenderedBody(
+            _named_task_boxes(sanitize(converted)),
+            _flatten(tokens),
+            audit(converted),
+            differences=differences if differences is not None else github_differences(text),
+        )
 
     def _try(self, text: str) -> str:
         self._md.reset()
+        if "github_blocks" in self._md.preprocessors:
+            self._md.preprocessors["github_blocks"].differences = None  # type: ignore[attr-defined]  # set again by the conversion
         try:
             return str(self._md.convert(text))
         except Exception:

@@ -17,6 +17,7 @@ def body_to_json(body: RenderedBody) -> dict[str, Any]:
         "findings": [[f.kind, f.what, f.needle] for f in body.findings],
         "error": body.error,
         "error_line": body.error_line,
+        "differences": None if body.differences is None else [[line, message] for line, message in body.differences],
     }
 
 
@@ -37,7 +38,12 @@ def body_from_json(raw: Any) -> RenderedBody:
         if not all(isinstance(v, str) for v in (kind, what, needle)):
             raise ValueError("malformed finding")
         findings.append(Finding(kind, what, needle))
-    return RenderedBody(html, headings, findings, error, error_line)
+    differences = raw["differences"]
+    if differences is not None:
+        if not all(isinstance(line, int) and isinstance(message, str) for line, message in differences):
+            raise ValueError("malformed difference")
+        differences = [(line, message) for line, message in differences]
+    return RenderedBody(html, headings, findings, error, error_line, differences)
 
 
 class StoredBodyRenderer(BodyRenderer):

@@ -16,7 +16,7 @@ from markdown.extensions import Extension
 from markdown.inlinepatterns import SimpleTagInlineProcessor, SubstituteTagInlineProcessor
 from markdown.preprocessors import Preprocessor
 
-from .body import github_blocks, is_reserved_id
+from .body import GitHubBlocks, is_reserved_id
 
 
 def _slugify(value: str, separator: str) -> str:
@@ -26,8 +26,13 @@ def _slugify(value: str, separator: str) -> str:
 
 
 class _GitHubBlocksPreprocessor(Preprocessor):
+    differences: list[tuple[int, str]] | None = None  # of the last conversion: the checker reports them
+
     def run(self, lines: list[str]) -> list[str]:
-        return github_blocks(lines, self.md.htmlStash.store)
+        blocks = GitHubBlocks(lines, self.md.htmlStash.store)
+        out = blocks.run()
+        self.differences = sorted(blocks.differences)
+        return out
 
 
 class GitHubExtension(Extension):

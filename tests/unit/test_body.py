@@ -182,6 +182,13 @@ gfm_lines = st.lists(
 )
 
 
+@given(st.lists(gfm_lines.map("\n".join) | st.sampled_from([" ", "\t", "\r\n", "\r", "\x02", "  \n"]), max_size=4).map("".join))
+def test_a_conversion_finds_the_differences_the_checker_would(text: str) -> None:
+    # The checker takes the R313 warnings the conversion found; they must be those of the body alone.
+    for body in (BodyRenderer().render(text), RENDERER.render(text)):  # a fresh converter, and one used before
+        assert body.error is not None or body.differences == github_differences(text)
+
+
 @given(gfm_lines)
 def test_the_github_rewrite_changes_only_indentation_and_blank_lines(lines: list[str]) -> None:
     """The preprocessor moves lines onto Python-Markdown's indentation and adds blank lines and the closing

@@ -166,3 +166,18 @@ def test_the_letter_bound_never_changes_a_suggestion(name: str, candidates: list
     best = max((score for _, score, _ in found), default=None)
     expected = max((c for c, score, _ in found if score == best), default=None)
     assert nearest(name, candidates) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["TODO", "TO", "DO", "TBD", "N/A", "n/a", "/", ".", "..", "...", "\u2026", "`", "``", " ", "x", ",", ")"]),
+        max_size=14,
+    ).map("".join)
+)
+def test_placeholders_are_found_as_by_the_plain_search(text: str) -> None:
+    # find_placeholder passes lines without any placeholder word before searching: it must find the same.
+    from interlock.rules.placeholders import _CODE_SPAN, _WORDS, find_placeholder
+
+    match = _WORDS.search(_CODE_SPAN.sub("", text))
+    assert find_placeholder(text) == (match.group(0) if match else None)

@@ -41,15 +41,17 @@ def iter_body_problems(
     """Yield problems of the Markdown body: sections, use cases, criteria, placeholders and published HTML."""
     if rendered is not None:
         yield from iter_html_problems(doc, story, rendered)
-    yield from iter_github_differences(doc, story)
+    yield from iter_github_differences(doc, story, rendered)
     yield from _iter_heading_problems(doc, story, level)
     yield from _iter_use_case_problems(doc, story, level)
     yield from _iter_placeholder_problems(doc, story, level, projects)
 
 
-def iter_github_differences(doc: Document, story: Story) -> Iterator[Diagnostic]:
-    """Yield a warning at each construct that GitHub's preview, where PMs review stories, shows otherwise than the site."""
-    for line, message in github_differences(story.body):
+def iter_github_differences(doc: Document, story: Story, rendered: RenderedBody | None = None) -> Iterator[Diagnostic]:
+    """Yield a warning at each construct that GitHub's preview, where PMs review stories, shows otherwise than the site
+    (found by the conversion, when there was one)."""
+    found = rendered.differences if rendered is not None else None
+    for line, message in found if found is not None else github_differences(story.body):
         yield Diagnostic(doc.path, story.body_line + line - 1, 1, "R313", "warning", message)
 
 

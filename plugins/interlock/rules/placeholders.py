@@ -21,6 +21,7 @@ _WORDS = re.compile(
     r"(?<![\w/])(TBD|TODO|FIXME|XXX|N/A|n/a)(?![\w/])"  # placeholder words, as written in unfinished text
     r"|(?<!\S)(\.\.\.|…)(?=[\s,;:)]|$)"  # an ellipsis standing for missing words
 )
+_WORD_TEXTS = ("TBD", "TODO", "FIXME", "XXX", "N/A", "n/a", "...", "\u2026")  # what every match of _WORDS holds
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 
 
@@ -28,5 +29,10 @@ def find_placeholder(text: str) -> str | None:
     """Return the first placeholder in a line of prose or a value (code spans excluded), or None."""
     if EXAMPLE_EMAIL in text:
         return EXAMPLE_AUTHOR if EXAMPLE_AUTHOR in text else EXAMPLE_EMAIL
-    match = _WORDS.search(_CODE_SPAN.sub("", text))
+    if "`" in text:
+        text = _CODE_SPAN.sub("", text)
+    # The search tries every position of the line: a line without any of the words is passed first.
+    if not any(word in text for word in _WORD_TEXTS):
+        return None
+    match = _WORDS.search(text)
     return match.group(0) if match else None
