@@ -20,7 +20,7 @@ from .bodycache import StoredBodyRenderer
 from .cache import Store, diagnostics_from_json, diagnostics_to_json, digest, settings_key
 from .loader import Document, DocumentCache, build_project, build_story, build_weighing
 from .model import ALIGNMENTS, STATUSES, Backing, Decline, Diagnostic, Liaison, PriorityItem, Project, Settings, Story, Weighing
-from .parallel import PARALLEL_AT, forked_map
+from .parallel import PARALLEL_AT, collections_paused, forked_map
 from .rules import iter_corpus_problems, iter_priority_problems, iter_story_problems, list_inputs
 from .rules.files import list_weighing_inputs
 from .rules.links import iter_link_problems
@@ -261,12 +261,15 @@ def load_inputs(
         project_docs.append((doc, project))
     docs: dict[str, Document] = {}
     stories: dict[str, Story] = {}
-    for path, doc in zip(
-        story_inputs.files, cache.read_many([(path, settings.relpath(path)) for path in story_inputs.files], front_matter=True), strict=True
-    ):
-        docs[path.stem] = doc
-        if isinstance(doc.data, dict):
-            stories[path.stem] = build_story(doc, path.stem)
+    with collections_paused():
+        for path, doc in zip(
+            story_inputs.files,
+            cache.read_many([(path, settings.relpath(path)) for path in story_inputs.files], front_matter=True),
+            strict=True,
+        ):
+            docs[path.stem] = doc
+            if isinstance(doc.data, dict):
+                stories[path.stem] = build_story(doc, path.stem)
     weighing_files, weighing_problems, weighing_entries = list_weighing_inputs(settings)
     problems += weighing_problems
     weighing_docs: list[tuple[Document, Weighing]] = []

@@ -14,11 +14,12 @@ safely: an open SQLite connection (the cache on disk) above all.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 PARALLEL_AT = 48  # jobs before a pool pays for itself
@@ -31,6 +32,7 @@ _job: Callable[[Any], Any] | None = None  # set before the fork; what the worker
 
 def _run(items: list[Any]) -> list[Any]:
     assert _job is not None
+    gc.enable()  # a worker may be forked while the parent pauses collection (collections_paused)
     return [_job(item) for item in items]
 
 
@@ -145,3 +147,17 @@ class Helper:
                 self._process.kill()
             self._process.join()
             self._process = None
+
+
+@contextlib.contextmanager
+def collections_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while many long-lived objects are made (the documents and
+    stories of every input file, which hold no cycles): each collection would walk all of them again.
+    A worker forked meanwhile collects as usual."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()

@@ -40,6 +40,16 @@ def test_forked_map_keeps_the_order_and_leaves_little_work_to_the_caller() -> No
     assert parallel._job is None  # nothing left for the next call
 
 
+def test_workers_forked_while_collection_is_paused_collect() -> None:
+    import gc
+
+    with parallel.collections_paused():
+        assert not gc.isenabled()
+        found = parallel.forked_map(lambda _: gc.isenabled(), list(range(parallel.PARALLEL_AT * 2)))
+    assert gc.isenabled()
+    assert found is None or all(found)
+
+
 def test_a_job_that_fails_in_a_worker_is_left_to_the_caller() -> None:
     def job(n: int) -> int:
         if n == 60:
