@@ -5,6 +5,7 @@ resolved here, and nothing in a body can reach the builder's own Markdown extens
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import html
 import posixpath
@@ -167,6 +168,21 @@ _STEP = 4  # Python-Markdown's tab_length: one level of nesting
 MAX_NESTING = 20
 _BULLETS = "-*+"
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
+# A bare link holding a bracketed part (https://w.example.org/a_(b)): not an autolink <...>, nor the
+# target of a link [text](...).
+_BARE_LINK_WITH_PARENTHESES = re.compile(r"(?<![<\w])(?<!\]\()(?:https?|ftp)://[^\s<>()]*\([^\s<>()]*\)[^\s<>()]*")
+
+
+@functools.cache
+def _ends_links_early() -> bool:
+    """Whether the installed pymdown-extensions ends a bare link before a balanced ')' (before 13,
+    the newest for Python 3.10), where GitHub keeps it in the link."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return int(version("pymdown-extensions").split(".")[0]) < 13
+    except (PackageNotFoundError, ValueError):
+        return False
 
 
 def _cells(row: str) -> int:
@@ -257,11 +273,20 @@ class GitHubBlocks:
             depth -= 1
         return depth
 
+    def bare_links(self, index: int, text: str) -> None:
+        if "://" in text and "(" in text and _ends_links_early():
+            for match in _BARE_LINK_WITH_PARENTHESES.finditer(_CODE_SPAN.sub("", text)):
+                url = match.group(0).rstrip(".,:;!?*_~'\"")  # punctuation that ends a sentence is not the link's
+                if url.endswith(")"):
+                    self.differ(index, f"the bare link {url} ends before its ')' on this site; write it as <{url}>")
+
     def line(self, index: int) -> int:
         line = self.lines[index]
         text = line.lstrip(" ")
         indent = len(line) - len(text)
         depth = self.depth_of(indent)
+        if text and self.fence is None:
+            self.bare_links(index, text)
         if not text:
             self.out.append("")  # every blank line kept: Python-Markdown's block splitting counts them
             if self.fence is None:

@@ -121,6 +121,14 @@ _NEEDLES: dict[str, tuple[tuple[str, ...], bool]] = {
     "e3e58b5060cf0228": (("*", "_"), False),  # em_strong
     "d3334d8fc13433db": (("~",), False),  # delimiter (pymdownx.tilde)
     "5f18b6f34df82167": (("~",), False),  # github_tilde
+    # The expressions of the older Python-Markdown and pymdown-extensions that Python 3.10 gets:
+    "6017d6c86dba1406": (("`",), False),  # backtick
+    "b20b5fac7a39c921": (("<",), False),  # html
+    "e667bcc77502ae32": (("://", "www."), True),  # magic-link
+    "605d775cd91ec2c2": (("@",), False),  # magic-mail
+    "f302d2bf9197ba1b": (("*", "_"), False),  # not_strong: a lone run of '*' or '_'
+    "61af6c254c30b219": (("*",), False),  # em_strong
+    "7ab239a82837e80e": (("_",), False),  # em_strong2
 }
 
 

@@ -229,3 +229,14 @@ def test_deep_lists_convert_and_are_flattened_with_one_warning(step: int) -> Non
     rendered = BodyRenderer().render(text)
     assert rendered.error is None and rendered.html.count("<ul>") == MAX_NESTING + 1 and "level 299" in rendered.html
     assert [line for line, _ in github_differences(text)] == [MAX_NESTING + 1]
+
+
+def test_bare_links_that_older_pymdown_extensions_cut_short_are_warned(monkeypatch: pytest.MonkeyPatch) -> None:
+    import interlock.body
+
+    monkeypatch.setattr(interlock.body, "_ends_links_early", lambda: True)
+    text = "See https://w.example.org/a_(b), [it](https://w.example.org/c_(d)) or `https://w.example.org/e_(f)`.\n"
+    assert [line for line, _ in github_differences(text)] == [1]
+    assert "<https://w.example.org/a_(b)>" in github_differences(text)[0][1]
+    monkeypatch.setattr(interlock.body, "_ends_links_early", lambda: False)
+    assert github_differences(text) == []
