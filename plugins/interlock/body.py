@@ -714,9 +714,9 @@ class BodyRenderer:
                 error_line=self._failing_line(text),
             )
         tokens: list[dict[str, Any]] = getattr(self._md, "toc_tokens", [])
-        differences = (
-            getattr(self._md.preprocessors["github_blocks"], "differences", None) if "github_blocks" in self._md.preprocessors else None
-        )
+        from .markup import found_differences  # imported with the converter
+
+        differences = found_differences(self._md)
         return RenderedBody(
             _named_task_boxes(sanitize(converted)),
             _flatten(tokens),
@@ -726,8 +726,6 @@ class BodyRenderer:
 
     def _try(self, text: str) -> str:
         self._md.reset()
-        if "github_blocks" in self._md.preprocessors:
-            self._md.preprocessors["github_blocks"].differences = None  # type: ignore[attr-defined]  # set again by the conversion
         try:
             return str(self._md.convert(text))
         except Exception:

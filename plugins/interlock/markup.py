@@ -26,7 +26,7 @@ def _slugify(value: str, separator: str) -> str:
 
 
 class _GitHubBlocksPreprocessor(Preprocessor):
-    differences: list[tuple[int, str]] | None = None  # of the last conversion: the checker reports them
+    differences: list[tuple[int, str]] | None = None  # of the conversion since the last reset
 
     def run(self, lines: list[str]) -> list[str]:
         blocks = GitHubBlocks(lines, self.md.htmlStash.store)
@@ -38,21 +38,34 @@ class _GitHubBlocksPreprocessor(Preprocessor):
 class GitHubExtension(Extension):
     """What Python-Markdown reads differently from GitHub, made the same: block structure (`body.github_blocks`),
     backslash escapes of any ASCII punctuation, a backslash at the end of a line as a line break,
-    and strikethrough between single tildes."""
+    and strikethrough between single tildes. One per converter: it keeps what its last conversion
+    found still rendering otherwise (`found_differences`)."""
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.registerExtension(self)  # so that md.reset() resets it
+        self.blocks = _GitHubBlocksPreprocessor(md)
         # After whitespace is normalised (30: tabs expanded), before fences (25) and raw HTML (20) are stashed.
-        md.preprocessors.register(_GitHubBlocksPreprocessor(md), "github_blocks", 28)
+        md.preprocessors.register(self.blocks, "github_blocks", 28)
         md.ESCAPED_CHARS.extend(c for c in string.punctuation if c not in md.ESCAPED_CHARS)
         md.inlinePatterns.register(SubstituteTagInlineProcessor(r"\\\n", "br"), "github_hard_break", 185)
         # GitHub strikes text between single tildes too; pymdownx.tilde (60, before this) takes the double ones.
         md.inlinePatterns.register(SimpleTagInlineProcessor(r"(?<!~)(~)(?![~\s])(.+?)(?<![~\s])~(?!~)", "del"), "github_tilde", 59)
 
+    def reset(self) -> None:
+        self.blocks.differences = None
+
+
+def found_differences(md: markdown.Markdown) -> list[tuple[int, str]] | None:
+    """Return the constructs the last conversion of `md` found still rendering otherwise than on GitHub
+    (body.github_differences of its text), or None when it read no lines (an empty text)."""
+    blocks = next((p for p in md.preprocessors if isinstance(p, _GitHubBlocksPreprocessor)), None)
+    return blocks.differences if blocks is not None else None
+
 
 # The Markdown of story bodies: what PMs write on GitHub. The site's own markdown_extensions serve
 # the hand-written pages only, so no include-style extension (snippets) ever sees a story.
-EXTENSIONS: list[str | Extension] = [
-    GitHubExtension(),
+EXTENSIONS: list[str | type[Extension]] = [
+    GitHubExtension,
     "tables",
     "toc",
     "admonition",
@@ -84,8 +97,9 @@ def extensions() -> list[Extension]:
     for extension in EXTENSIONS:
         if isinstance(extension, str):
             module = importlib.import_module(extension if "." in extension else f"markdown.extensions.{extension}")
-            extension = module.makeExtension(**EXTENSION_CONFIGS.get(extension, {}))
-        made.append(extension)
+            made.append(module.makeExtension(**EXTENSION_CONFIGS.get(extension, {})))
+        else:
+            made.append(extension())
     return made
 
 

@@ -82,3 +82,17 @@ _PIECES = st.sampled_from(
 def test_generated_texts_convert_the_same(text: str) -> None:
     a, b = both(text)
     assert a == b
+
+
+def test_the_converter_keeps_the_differences_of_its_last_conversion() -> None:
+    from interlock.body import github_differences
+    from interlock.markup import found_differences
+
+    text = "- one\n* two\n"  # a '*' item after '-' items: R313
+    NEEDLES.reset()
+    NEEDLES.convert(text)
+    assert found_differences(NEEDLES) == github_differences(text) != []
+    NEEDLES.reset()
+    assert found_differences(NEEDLES) is None  # reset forgets them
+    NEEDLES.convert("")  # no lines read: nothing found, nothing left from before
+    assert found_differences(NEEDLES) is None
