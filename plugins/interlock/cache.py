@@ -384,6 +384,9 @@ RACY_NS = 2_000_000_000
 # The kinds of entries kept per input file: a run that read every input used every current one, so the
 # others are what edits left behind (swept after such a run).
 PER_FILE_KINDS = ("doc", "marks", "list", "story", "links")
+# Kept by a whole check, which sweeps them with the others: what the rules across stories read of each
+# story file, and the problems they found in the facts of all.
+CHECK_KINDS = (*PER_FILE_KINDS, "facts", "corpus")
 STATS_KEPT = 4  # trees whose file stats are kept: the repository, and the staged copies of pre-commit runs
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .cache import PER_FILE_KINDS, STATS_KEPT, Store, diagnostics_from_json, diagnostics_to_json, digest, settings_key, tree_key
+from .cache import CHECK_KINDS, STATS_KEPT, Store, diagnostics_from_json, diagnostics_to_json, digest, settings_key, tree_key
 
 if TYPE_CHECKING:
     from .model import Diagnostic, Settings
@@ -65,9 +65,14 @@ def run_check(settings: Settings, changed: set[str] | None = None, store: Store 
     from .loader import DocumentCache
 
     # The problems are all found while the inputs are read and checked; linking and ranking them adds none.
-    _, stories, projects, weighings, problems, files, checked, _ = load_inputs(settings, DocumentCache(store, dict(contents)), changed)
+    loaded = load_inputs(settings, DocumentCache(store, dict(contents)), changed, lazily=True)
     result = CheckResult(
-        sorted(set(problems)), files, len(stories), len(projects), len(weighings), None if checked is None else len(checked)
+        sorted(set(loaded.problems)),
+        loaded.files,
+        loaded.story_count,
+        len(loaded.projects),
+        len(loaded.weighings),
+        None if loaded.scope is None else len(loaded.scope),
     )
     if key is not None and tree_key(settings, folders, store) != tree:
         # A file changed while it was checked: what was read may not be what the keys say. Nothing is kept.
@@ -76,5 +81,5 @@ def run_check(settings: Settings, changed: set[str] | None = None, store: Store 
     if key is not None:
         store.put("result", key, result.to_json())
     # A whole check used every current entry of docs and stories: the others are what edits left behind.
-    store.flush(sweep=PER_FILE_KINDS if changed is None else (), keep={"result": RESULTS_KEPT, "stats": STATS_KEPT})
+    store.flush(sweep=CHECK_KINDS if changed is None else (), keep={"result": RESULTS_KEPT, "stats": STATS_KEPT})
     return result

@@ -10,9 +10,10 @@ import itertools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .attachments import Attachments, scan_attachments
 from .body import BodyRenderer, RenderedBody
@@ -24,7 +25,7 @@ from .parallel import PARALLEL_AT, collections_paused, forked_map
 from .rules import iter_corpus_problems, iter_priority_problems, iter_story_problems, list_inputs
 from .rules.files import list_weighing_inputs
 from .rules.links import iter_link_problems
-from .rules.references import iter_answer_problems
+from .rules.references import iter_answer_problems, problem_text
 from .rules.weighing import iter_weighing_problems
 
 if TYPE_CHECKING:
@@ -138,8 +139,9 @@ def align_story(story: Story, project: Project) -> Alignment:
     return Alignment(story, project, kind, items, liaison, sum(t.status == "complete" for t in live), len(live), served_by, declined)
 
 
-def files_affected(changed: set[str], stories: dict[str, Story], projects: dict[str, Project], settings: Settings) -> set[str]:
-    """Return the changed input files plus every story that refers to one of them (by `related` or project)."""
+def files_affected(changed: set[str], facts: dict[str, Facts], projects: dict[str, Project], settings: Settings) -> set[str]:
+    """Return the changed input files plus every story that refers to one of them (by `related` or
+    project); `facts` are those of every story file."""
     stories_dir = settings.relpath(settings.stories_dir) + "/"
     priorities_dir = settings.relpath(settings.priorities_dir) + "/"
     story_ids = {path[len(stories_dir) : -len(".md")] for path in changed if path.startswith(stories_dir) and path.endswith(".md")}
@@ -149,15 +151,69 @@ def files_affected(changed: set[str], stories: dict[str, Story], projects: dict[
     }
     project_ids = {Path(path).stem for path in changed if path.startswith(priorities_dir)}
     scope = set(changed)
-    scope |= {stories[sid].path for sid in owners if sid in stories}
-    for story in stories.values():
-        if story_ids.intersection([*story.related, *story.depends_on, *story.supersedes]) or project_ids.intersection(story.projects):
-            scope.add(story.path)
+    scope |= {facts[sid].path for sid in owners if sid in facts and facts[sid].story}
+    for fact in facts.values():
+        if fact.story and (story_ids.intersection(fact.refs) or project_ids.intersection(fact.projects)):
+            scope.add(fact.path)
     for project in projects.values():  # a team that answers a changed story
         named = {sid for plan in project.releases.values() for item in plan.items for sid in item.stories}
         if story_ids & (named | {d.story for d in project.declined}):
             scope.add(project.path)
     return scope
+
+
+@dataclass
+class Facts:
+    """What the rules across stories read of one story file, known by the file's digest (`source`):
+    whether it is a story, the stories and projects it refers to (by which a change reaches it), and
+    a digest of all they read of it (`digest`; "" when not made): its front-matter's values and their
+    positions, and the start of its problem statement."""
+
+    path: str
+    source: str
+    story: bool
+    refs: list[str]
+    projects: list[str]
+    digest: str = ""
+
+    def to_json(self) -> list[Any]:
+        return [self.story, self.refs, self.projects, self.digest]
+
+    @classmethod
+    def from_json(cls, raw: Any, path: str, source: str) -> Facts | None:
+        """Return the facts kept in the cache (None when malformed)."""
+        if not (isinstance(raw, list) and len(raw) == 4 and type(raw[0]) is bool and isinstance(raw[3], str) and len(raw[3]) == 40):
+            return None
+        refs, projects = raw[1], raw[2]
+        if not (isinstance(refs, list) and isinstance(projects, list) and all(isinstance(x, str) for x in (*refs, *projects))):
+            return None
+        return cls(path, source, raw[0], refs, projects, raw[3])
+
+
+# Every field of a story the rules across stories may read: all but its text (of which they read the problem statement).
+_FACT_FIELDS = tuple(f.name for f in dataclass_fields(Story) if f.name not in ("body", "sections"))
+
+
+def _facts_of(doc: Document, story: Story | None, *, with_digest: bool) -> Facts:
+    """Return the facts of a story file read (their digest only `with_digest`: it reads the positions)."""
+    if story is None:
+        return Facts(doc.path, doc.source_digest, False, [], [], digest("not a story") if with_digest else "")
+    made = ""
+    if with_digest:
+        doc.read_marks()
+        values = [getattr(story, name) for name in _FACT_FIELDS]
+        made = digest(repr((doc.path, type(doc.get(("ref",))).__name__, values, problem_text(story), doc.key_marks, doc.value_marks)))
+    return Facts(doc.path, doc.source_digest, True, [*story.related, *story.depends_on, *story.supersedes], list(story.projects), made)
+
+
+def _kept_facts(store: Store, sources: dict[str, str], paths: dict[str, str]) -> dict[str, Facts]:
+    """Return the facts the cache keeps for the story files (by id) of these digests."""
+    store.prefetch("facts", sources.values())
+    found = {}
+    for sid, source in sources.items():
+        if source and (fact := Facts.from_json(store.get("facts", source), paths[sid], source)) is not None:
+            found[sid] = fact
+    return found
 
 
 MAX_PROBLEMS_PER_FILE = 200
@@ -223,13 +279,32 @@ def _check_in_parallel(
     return {sid: found for sid, (found, _) in zip(ids, results, strict=True)}
 
 
+class Loaded(NamedTuple):
+    """What load_inputs read and found."""
+
+    docs: dict[str, Document]  # of every story file (with `lazily`, only of those read)
+    stories: dict[str, Story]  # of every story file that is a story (with `lazily`, only of those read)
+    projects: dict[str, Project]
+    weighings: list[Weighing]
+    problems: list[Diagnostic]
+    files: int  # input files, those of stories' folders included
+    scope: set[str] | None  # the files checked (None: all)
+    attachments: Attachments
+    story_count: int  # story files that are stories
+
+
 def load_inputs(
-    settings: Settings, cache: DocumentCache | None = None, changed: set[str] | None = None, bodies: BodyRenderer | None = None
-) -> tuple[dict[str, Document], dict[str, Story], dict[str, Project], list[Weighing], list[Diagnostic], int, set[str] | None, Attachments]:
+    settings: Settings,
+    cache: DocumentCache | None = None,
+    changed: set[str] | None = None,
+    bodies: BodyRenderer | None = None,
+    *,
+    lazily: bool = False,
+) -> Loaded:
     """Read every story, priority and weighing file and check them (only the files `changed` affects, if given).
 
-    Returns documents, stories, projects, weighings, problems, the file count, the files checked (None: all)
-    and the stories' attachments."""
+    With `lazily` (and the cache on), a story that did not change since an earlier run is read only
+    when a rule must look at it again: only its problems are wanted, not the story."""
     cache = cache if cache is not None else DocumentCache()
     store = cache.store
     if bodies is None:
@@ -245,9 +320,8 @@ def load_inputs(
     problems += priority_inputs.problems + story_inputs.problems
     attachments = scan_attachments(story_inputs.folders, settings)
     problems += attachments.problems
-    for path in priority_inputs.files:
-        rel = settings.relpath(path)
-        doc = cache.read(path, rel, front_matter=False)
+    list_files = [(path, settings.relpath(path)) for path in priority_inputs.files]
+    for (path, rel), doc in zip(list_files, cache.read_many(list_files, front_matter=False), strict=True):
         project = build_project(doc, path.stem)
         if path.stem in projects:
             problems.append(
@@ -259,27 +333,46 @@ def load_inputs(
         if doc.data is not None:
             projects[project.id] = project
         project_docs.append((doc, project))
+    story_files = {path.stem: (path, settings.relpath(path)) for path in story_inputs.files}
     docs: dict[str, Document] = {}
     stories: dict[str, Story] = {}
-    with collections_paused():
-        for path, doc in zip(
-            story_inputs.files,
-            cache.read_many([(path, settings.relpath(path)) for path in story_inputs.files], front_matter=True),
-            strict=True,
-        ):
-            docs[path.stem] = doc
-            if isinstance(doc.data, dict):
-                stories[path.stem] = build_story(doc, path.stem)
+
+    def read(ids: Iterable[str]) -> None:
+        """Read the documents of these stories, and build the stories, unless they were read."""
+        wanted = [story_files[sid] for sid in dict.fromkeys(ids) if sid not in docs]
+        with collections_paused():
+            for (path, _), doc in zip(wanted, cache.read_many(wanted, front_matter=True), strict=True):
+                docs[path.stem] = doc
+                if isinstance(doc.data, dict):
+                    stories[path.stem] = build_story(doc, path.stem)
+
+    # With a cache, what the rules across stories read of each story is kept by the file's digest
+    # (its facts): a story that did not change is read only if a rule must look at it again.
+    lazily = lazily and store.enabled
+    sources = {sid: cache.source(path, rel, front_matter=True) for sid, (path, rel) in story_files.items()} if lazily else {}
+    kept_facts = _kept_facts(store, sources, {sid: rel for sid, (_, rel) in story_files.items()}) if lazily else {}
+    read(sid for sid in story_files if sid not in kept_facts)
+    facts: dict[str, Facts] = {}
+    for sid in story_files:
+        if sid in kept_facts:  # still current: a whole check's sweep keeps its entries, though they were not read
+            facts[sid] = kept_facts[sid]
+            store.touch("doc", sources[sid])
+            store.touch("marks", sources[sid])
+            continue
+        facts[sid] = _facts_of(docs[sid], stories.get(sid), with_digest=lazily)
+        if lazily and facts[sid].source:
+            store.put("facts", facts[sid].source, facts[sid].to_json())
+    story_ids = {sid for sid, fact in facts.items() if fact.story}
     weighing_files, weighing_problems, weighing_entries = list_weighing_inputs(settings)
     problems += weighing_problems
     weighing_docs: list[tuple[Document, Weighing]] = []
-    for path, release in weighing_files:
-        doc = cache.read(path, settings.relpath(path), front_matter=False)
+    weighing_paths = [(path, settings.relpath(path)) for path, _ in weighing_files]
+    for (path, release), doc in zip(weighing_files, cache.read_many(weighing_paths, front_matter=False), strict=True):
         weighing_docs.append((doc, build_weighing(doc, path.stem, release)))
     # Reading is cheap; the rules are what a pre-commit run on a few changed files skips elsewhere.
     # A linked input may have changed where git does not look (its target): it is always checked.
     linked = {settings.relpath(path) for path in (*story_inputs.files, *priority_inputs.files) if path.is_symlink()}
-    scope = None if changed is None else files_affected(changed | linked, stories, projects, settings)
+    scope = None if changed is None else files_affected(changed | linked, facts, projects, settings)
     # The problems of one file depend on the file, the settings and, for a story, the priority lists
     # (the rules' arguments): kept in the cache by those, so an unchanged file is not checked again.
     settings_digest = settings_key(settings) if store.enabled else ""
@@ -292,16 +385,15 @@ def load_inputs(
     for doc, project in project_docs:
         if scope is None or project.path in scope:
             problems += checked(doc, "list", settings_digest, partial(iter_priority_problems, doc, project, settings))
-    in_scope = [sid for sid, doc in docs.items() if scope is None or doc.path in scope]
-    story_keys = {
-        sid: digest("story", docs[sid].source_digest, lists_digest) if store.enabled and docs[sid].source_digest else "" for sid in in_scope
-    }
+    in_scope = [sid for sid, fact in facts.items() if scope is None or fact.path in scope]
+    story_keys = {sid: digest("story", facts[sid].source, lists_digest) if store.enabled and facts[sid].source else "" for sid in in_scope}
     kept: dict[str, list[Diagnostic]] = {}
     store.prefetch("story", story_keys.values())
     for sid, key in story_keys.items():
         with contextlib.suppress(ValueError):
             if key and (value := store.get("story", key)) is not None:
                 kept[sid] = diagnostics_from_json(value)
+    read(sid for sid in in_scope if sid not in kept)
     # The stories checked anew, with their texts converted: by forked workers when there are many.
     anew = [sid for sid in in_scope if sid in stories and sid not in kept]
     found = _check_in_parallel(anew, docs, stories, settings, projects, bodies)
@@ -310,38 +402,64 @@ def load_inputs(
     sent = helper is not None and bool(texts) and helper.send(texts)
     if not sent and helper is not None:
         helper.close()
-    problems.extend(iter_corpus_problems(docs, stories, scope, store))
+    if scope is not None and any(path.endswith(".md") for path in scope):
+        scope |= {doc.path for doc, _ in weighing_docs}  # few files, and any of them may name a changed story
+
+    def across() -> list[Diagnostic]:
+        """The problems of the rules across stories: they read every story."""
+        read(story_files)
+        found = list(iter_corpus_problems(docs, stories, scope, store))
+        found += iter_answer_problems(project_docs, stories)
+        for doc, weighing in weighing_docs:
+            found += _capped(doc.path, itertools.chain(doc.diagnostics, iter_weighing_problems(doc, weighing, settings, stories)))
+        return found
+
+    # They depend on the facts of every story, the lists, the weighings, the settings and the scope.
+    corpus_key = (
+        digest(
+            "corpus",
+            lists_digest,
+            repr(sorted(scope)) if scope is not None else "everything",
+            *(f"{doc.path}\0{doc.source_digest}" for doc, _ in weighing_docs),
+            *(f"{sid}\0{facts[sid].digest}" for sid in sorted(story_ids)),
+        )
+        if lazily and all(fact.source for fact in facts.values())
+        else ""
+    )
+    problems += _kept(store, "corpus", corpus_key, across)
     # Links depend on the story's text, the names of its folder's files and the other stories' ids:
     # kept in the cache by those.
     stories_rel = settings.relpath(settings.stories_dir)
-    story_ids = set(stories)
     ids_digest = digest(stories_rel, *sorted(story_ids)) if store.enabled else ""
     link_keys = {
-        sid: digest("links", source, ids_digest, *sorted(attachments.by_story.get(sid, {}))) if ids_digest and source else ""
-        for sid, source in ((story.id, docs[story.id].source_digest) for story in stories.values() if scope is None or story.path in scope)
+        sid: digest("links", facts[sid].source, ids_digest, *sorted(attachments.by_story.get(sid, {})))
+        if ids_digest and facts[sid].source
+        else ""
+        for sid in sorted(story_ids)
+        if scope is None or facts[sid].path in scope
     }
     store.prefetch("links", link_keys.values())
+
+    def links_of(sid: str) -> Iterable[Diagnostic]:
+        read([sid])
+        return iter_link_problems(stories[sid], stories_rel, story_ids, attachments)
+
     for sid, key in link_keys.items():
-        problems += _kept(store, "links", key, partial(iter_link_problems, stories[sid], stories_rel, story_ids, attachments))
-    problems.extend(iter_answer_problems(project_docs, stories))
+        problems += _kept(store, "links", key, partial(links_of, sid))
     converted = helper.results() if sent and helper is not None else None
     for text, body in zip(texts, converted or [], strict=False):
         bodies.adopt(text, body)
     for sid in in_scope:
-        doc, checked_story = docs[sid], stories.get(sid)
         if sid in kept:
             problems += kept[sid]
             continue
+        doc, checked_story = docs[sid], stories.get(sid)
         if sid not in found:
             rules = iter_story_problems(doc, checked_story, settings, projects, bodies) if checked_story else ()
             found[sid] = _capped(doc.path, itertools.chain(doc.diagnostics, rules))
         problems += found[sid]
         if story_keys[sid]:
             store.put("story", story_keys[sid], diagnostics_to_json(found[sid]))
-    if scope is not None and any(path.endswith(".md") for path in scope):
-        scope |= {doc.path for doc, _ in weighing_docs}  # few files, and any of them may name a changed story
-    for doc, weighing in weighing_docs:
-        problems.extend(_capped(doc.path, itertools.chain(doc.diagnostics, iter_weighing_problems(doc, weighing, settings, stories))))
     if scope is not None:
         # A file of a story's folder is in scope with its story.
         problems = [d for d in problems if d.path in scope or _owner_of(d.path, stories_rel) in scope]
@@ -349,7 +467,7 @@ def load_inputs(
     files = priority_inputs.entries + story_inputs.entries + weighing_entries
     files += sum(map(len, attachments.by_story.values())) - len(story_inputs.folders)
     weighings = [w for doc, w in weighing_docs if isinstance(doc.data, dict)]
-    return docs, stories, projects, weighings, problems, files, scope, attachments
+    return Loaded(docs, stories, projects, weighings, problems, files, scope, attachments, len(story_ids))
 
 
 def _owner_of(path: str, stories_rel: str) -> str:
@@ -366,7 +484,7 @@ def build_roadmap(
 
     With `changed` (paths relative to the site root), only those files and the stories that refer
     to them are checked; everything is still read and linked."""
-    docs, stories, projects, weighings, problems, files, scope, attachments = load_inputs(settings, cache, changed, bodies)
+    docs, stories, projects, weighings, problems, files, scope, attachments, _ = load_inputs(settings, cache, changed, bodies)
     stories = dict(sorted(stories.items()))
     roadmap = Roadmap(
         settings,

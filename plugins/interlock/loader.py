@@ -259,9 +259,9 @@ def build_story(doc: Document, story_id: str) -> Story:
         related=_strs(data.get("related")),
         depends_on=_strs(data.get("depends_on")),
         supersedes=_strs(data.get("supersedes")),
-        body=doc.body,
+        body=(body := doc.body_or_reader()),
         body_line=doc.body_line,
-        sections=[Section(title, line, doc.body, start, end) for title, line, start, end in _spans(doc)],
+        sections=[Section(title, line, body, start, end) for title, line, start, end in _spans(doc)],
     )
 
 
@@ -366,6 +366,17 @@ class DocumentCache:
         """Return the parsed document of `path`, reading it only when it changed since last time."""
         return self.read_many([(path, rel)], front_matter=front_matter)[0]
 
+    def source(self, path: Path, rel: str, *, front_matter: bool) -> str:
+        """Return the digest the document of a file is kept by in the cache (its `source_digest`), from
+        the tree's digests when they hold the file; "" when the file cannot be read."""
+        known = self.contents.get(rel)
+        if not known:
+            try:
+                known = self.contents[rel] = file_digest(path.read_bytes())
+            except OSError:
+                return ""
+        return digest("doc", rel, "front-matter" if front_matter else "yaml", known)
+
     def read_many(self, files: list[tuple[Path, str]], *, front_matter: bool) -> list[Document]:
         """Return the parsed documents of the files (path, path relative to the site root), in order;
         the files to parse anew are parsed by forked workers when there are many."""
@@ -373,7 +384,7 @@ class DocumentCache:
         stats: list[tuple[int, int] | None] = []
         parse: list[tuple[int, Path, str, bytes]] = []  # (index, path, rel, bytes) of each file to parse
         sources: dict[int, str] = {}
-        read: list[tuple[int, Path, str, bytes]] = []  # (index, path, rel, bytes) of each file read anew
+        read: list[tuple[int, Path, str, bytes | None]] = []  # (index, path, rel, bytes if read yet) of each file read anew
         for index, (path, rel) in enumerate(files):
             try:
                 stat = path.stat()
@@ -386,17 +397,26 @@ class DocumentCache:
                 continue
             self.reads += 1
             found.append(None)
-            try:
-                raw = path.read_bytes()
-            except OSError:
-                found[-1] = read_document(path, rel, front_matter=front_matter)  # it says why
-                continue
-            sources[index] = digest("doc", rel, "front-matter" if front_matter else "yaml", self.contents.pop(rel, b"") or file_digest(raw))
+            known = self.contents.pop(rel, b"")
+            raw: bytes | None = None
+            if not known:  # else the bytes are read only if the file is parsed, or its body is needed
+                try:
+                    raw = path.read_bytes()
+                except OSError:
+                    found[-1] = read_document(path, rel, front_matter=front_matter)  # it says why
+                    continue
+            sources[index] = digest("doc", rel, "front-matter" if front_matter else "yaml", known or file_digest(raw or b""))
             read.append((index, path, rel, raw))
         self.store.prefetch("doc", sources.values())
         for index, path, rel, raw in read:
-            found[index] = self._cached(path, rel, front_matter, raw, sources[index])
+            found[index] = self._cached(rel, front_matter, FileBytes(path, raw), sources[index])
             if found[index] is None:
+                if raw is None:
+                    try:
+                        raw = path.read_bytes()
+                    except OSError:
+                        found[index] = read_document(path, rel, front_matter=front_matter)
+                        continue
                 parse.append((index, path, rel, raw))
 
         def job(item: tuple[int, Path, str, bytes]) -> Document:
@@ -421,29 +441,66 @@ class DocumentCache:
                 self._entries[path] = (seen, doc)
         return documents
 
-    def _cached(self, path: Path, rel: str, front_matter: bool, raw: bytes, source: str) -> Document | None:
-        """Return the document kept in the cache on disk for these bytes, or None."""
-        if not self.store.enabled or (cached := self.store.get("doc", source, hook=decode_object)) is None:
+    def _cached(self, rel: str, front_matter: bool, source: FileBytes, key: str) -> Document | None:
+        """Return the document kept in the cache on disk for the file's bytes (digest `key`), or None."""
+        if not self.store.enabled or (cached := self.store.get("doc", key, hook=decode_object)) is None:
             return None
         try:
-            doc = document_from_json(cached, rel, raw)
+            doc = document_from_json(cached, rel, source)
         except (ValueError, TypeError, KeyError, IndexError):
             return None
-        doc.source_digest = source
-        self.store.touch("marks", source)  # read only when a message needs a position, but still current
-        doc.stored_marks = partial(self._stored_marks, path, rel, front_matter, raw, source)
+        doc.source_digest = key
+        self.store.touch("marks", key)  # read only when a message needs a position, but still current
+        doc.stored_marks = partial(self._stored_marks, rel, front_matter, source, key)
         return doc
 
-    def _stored_marks(self, path: Path, rel: str, front_matter: bool, raw: bytes, source: str) -> tuple[Marks, Marks]:
+    def _stored_marks(self, rel: str, front_matter: bool, source: FileBytes, key: str) -> tuple[Marks, Marks]:
         """Return the positions of a document read from the cache: from their own entry, or from parsing
         its bytes again when that entry cannot be read (a position is never guessed)."""
-        kept = self.store.get("marks", source, hook=decode_object)
+        kept = self.store.get("marks", key, hook=decode_object)
         if isinstance(kept, list) and len(kept) == 2:
             keys, values = _marks_from_json(kept[0]), _marks_from_json(kept[1])
             if keys is not None and values is not None:
                 return keys, values
-        again = read_document(path, rel, front_matter=front_matter, raw=raw)
+        again = read_document(source.path, rel, front_matter=front_matter, raw=source.read())
         return again.key_marks, again.value_marks
+
+
+class FileBytes:
+    """The bytes of an input file whose document came from the cache, read when first needed: a check
+    of one changed story reads the bodies of few of the others. Read once: the body and any position
+    come from the same bytes. (If the file changed since its digest was taken, the check's closing
+    look at the tree sees it, and keeps nothing of that run.)"""
+
+    __slots__ = ("_raw", "path")
+
+    def __init__(self, path: Path, raw: bytes | None = None) -> None:
+        self.path, self._raw = path, raw
+
+    def read(self) -> bytes:
+        if self._raw is None:
+            try:
+                self._raw = self.path.read_bytes()
+            except OSError:
+                self._raw = b""
+        return self._raw
+
+
+class _StoredBody:
+    """The body of a document kept in the cache: the text of its file from `start`, read when first
+    needed (the function a LazyText field and the story's sections are given)."""
+
+    __slots__ = ("_rel", "_source", "_start", "_text")
+
+    def __init__(self, source: FileBytes, rel: str, start: int) -> None:
+        self._source, self._rel, self._start = source, rel, start
+        self._text: str | None = None
+
+    def __call__(self) -> str:
+        if self._text is None:
+            text = _read_text(self._source.read(), self._rel, Document(path=self._rel))
+            self._text = text[self._start :] if text is not None else ""
+        return self._text
 
 
 Marks = dict[tuple[Any, ...], tuple[int, int]]
@@ -478,6 +535,7 @@ def document_to_json(doc: Document, raw: bytes) -> dict[str, Any]:
     return {
         "data": encode_value(doc.data),
         "body_start": _body_start(doc, raw),
+        "body_length": len(doc.body),
         "body_line": doc.body_line,
         "last_line": doc.last_line,
         "sections": doc.sections,
@@ -486,20 +544,18 @@ def document_to_json(doc: Document, raw: bytes) -> dict[str, Any]:
     }
 
 
-def document_from_json(raw: Any, rel: str, source: bytes) -> Document:
-    """Return the document whose JSON form (read with `decode_object`) is `raw`, parsed from the file's
-    bytes `source`; raises ValueError, TypeError, KeyError or IndexError on a malformed one."""
+def document_from_json(raw: Any, rel: str, source: FileBytes) -> Document:
+    """Return the document whose JSON form (read with `decode_object`) is `raw`, parsed from the file
+    `source`, whose body is read when first needed; raises ValueError, TypeError, KeyError or
+    IndexError on a malformed one."""
     if not isinstance(raw, dict):
         raise ValueError("not a document")
-    body_start, body_line, last_line = raw["body_start"], raw["body_line"], raw["last_line"]
-    if not (body_start is None or type(body_start) is int) or type(body_line) is not int or type(last_line) is not int:
+    body_start, body_length, body_line, last_line = raw["body_start"], raw["body_length"], raw["body_line"], raw["last_line"]
+    if not (body_start is None or type(body_start) is int and body_start >= 0) or type(body_length) is not int:
         raise ValueError("malformed document")
-    body = ""
-    if body_start is not None:
-        text = _read_text(source, rel, Document(path=rel))
-        if text is None or not 0 <= body_start < len(text):
-            raise ValueError("a body outside its file")
-        body = text[body_start:]
+    if type(body_line) is not int or type(last_line) is not int or (body_start is None) != (body_length == 0):
+        raise ValueError("malformed document")
+    body: str | _StoredBody = "" if body_start is None else _StoredBody(source, rel, body_start)
     coerced = {tuple(e[:-1]): e[-1] for e in raw["coerced"]}
     if not all(isinstance(text, str) for text in coerced.values()):
         raise ValueError("malformed coercion")
@@ -509,7 +565,7 @@ def document_from_json(raw: Any, rel: str, source: bytes) -> Document:
     sections = raw["sections"]
     if sections is not None:
         sections = [(str(title), int(line), int(start), int(end)) for title, line, start, end in sections]
-        if any(not 0 <= start <= end <= len(body) for _, _, start, end in sections):
+        if any(not 0 <= start <= end <= body_length for _, _, start, end in sections):
             raise ValueError("sections outside the body")
     return Document(
         path=rel,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, overload
 
 DEFAULT_MAX_KB = 1024  # the default of the largest file a story may keep beside it (attachment_max_kb)
 
@@ -75,6 +76,14 @@ class Settings:
         except (ValueError, OSError, RuntimeError):
             return path.as_posix()
         return f"{folder}/{path.name}" if folder else path.name
+
+    def relpath_in(self, folder: Path, name: str) -> str:
+        """Return `relpath(folder / name)`, sooner: for each entry of a folder."""
+        try:
+            relative = _relative_folder(folder, self.root)
+        except (ValueError, OSError, RuntimeError):
+            return (folder / name).as_posix()
+        return f"{relative}/{name}" if relative else name
 
 
 @lru_cache(maxsize=256)
@@ -173,19 +182,52 @@ class StoryProject:
     tracking: list[TrackingItem] = field(default_factory=list)
 
 
+class LazyText:
+    """A text field of a dataclass that may be given as a function returning the text, called when the
+    field is first read: the body of a story kept in the cache is read from its file only when a rule
+    or a page needs it (a check with one story changed reads few of thousands)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._slot = f"_lazy_{name}"
+
+    @overload
+    def __get__(self, obj: None, owner: Any = None) -> str: ...
+    @overload
+    def __get__(self, obj: object, owner: Any = None) -> str: ...
+    def __get__(self, obj: object | None, owner: Any = None) -> str:
+        if obj is None:
+            return ""  # the default, as the dataclass asks for it
+        value = obj.__dict__[self._slot]
+        if type(value) is not str:
+            value = obj.__dict__[self._slot] = value()
+        return str(value)
+
+    def __set__(self, obj: object, value: str | Callable[[], str]) -> None:
+        obj.__dict__[self._slot] = value
+
+    def held(self, obj: object) -> str | Callable[[], str]:
+        """Return the text, or the function that reads it when it has not been read yet."""
+        value: str | Callable[[], str] = obj.__dict__[self._slot]
+        return value
+
+
 class Section:
     """A level-2 section of a story body: its title, the line of its heading and its text. The text is
-    cut out of the body when first read: a check with one story changed reads few of thousands."""
+    cut out of the body when first read: a check with one story changed reads few of thousands. The
+    body may be given as the function that reads it (then `end` must be given)."""
 
     __slots__ = ("_body", "_end", "_start", "line", "title")
     __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclasses around it
 
-    def __init__(self, title: str, line: int, body: str, start: int = 0, end: int | None = None) -> None:
+    def __init__(self, title: str, line: int, body: str | Callable[[], str], start: int = 0, end: int | None = None) -> None:
         self.title, self.line = title, line
-        self._body, self._start, self._end = body, start, len(body) if end is None else end
+        self._body, self._start = body, start
+        self._end = end if end is not None else len(body) if isinstance(body, str) else 0
 
     @property
     def text(self) -> str:
+        if not isinstance(self._body, str):
+            self._body = self._body()
         if self._start or self._end != len(self._body):
             self._body = self._body[self._start : self._end]
             self._start, self._end = 0, len(self._body)
@@ -216,7 +258,7 @@ class Story:
     related: list[str] = field(default_factory=list)
     depends_on: list[str] = field(default_factory=list)
     supersedes: list[str] = field(default_factory=list)
-    body: str = ""
+    body: LazyText = LazyText()  # a str; may be given as the function that reads it
     body_line: int = 1
     sections: list[Section] = field(default_factory=list)
 

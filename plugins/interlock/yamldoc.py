@@ -16,7 +16,7 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
-from .model import Diagnostic
+from .model import Diagnostic, LazyText
 
 try:  # libyaml is several times faster; the pure-Python parser gives the same events.
     from yaml import CSafeLoader as _YamlLoader
@@ -43,7 +43,7 @@ class Document:
 
     path: str
     data: Any = None
-    body: str = ""
+    body: LazyText = LazyText()  # a str; read from the file only when first needed, for a document kept in the cache
     body_line: int = 1
     last_line: int = 1  # the file's last line, so no message points past it
     key_marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
@@ -56,6 +56,10 @@ class Document:
     stored_marks: Callable[[], tuple[dict[Path_, tuple[int, int]], dict[Path_, tuple[int, int]]]] | None = None
     # The level-2 sections of a story's body as (title, line, start, end) of its text, once split (or read from the cache).
     sections: list[tuple[str, int, int, int]] | None = None
+
+    def body_or_reader(self) -> str | Callable[[], str]:
+        """Return the body, or the function that reads it when it has not been read yet."""
+        return Document.__dict__["body"].held(self)  # type: ignore[no-any-return]
 
     def read_marks(self) -> None:
         """Make the tables of positions, if they were left in the cache."""

@@ -25,6 +25,13 @@ class Inputs:
     entries: int = 0
 
 
+def _stem_and_suffix(name: str) -> tuple[str, str]:
+    """Return the stem and the suffix of a file name, as PurePath's do (Python 3.10 to 3.13), sooner:
+    for each entry of a folder."""
+    at = name.rfind(".")
+    return (name[:at], name[at:]) if 0 < at < len(name) - 1 else (name, "")
+
+
 def _fixed(stem: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "my-story"
 
@@ -53,10 +60,11 @@ def list_inputs(directory: Path, suffixes: tuple[str, ...], settings: Settings, 
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
     except OSError:
         return found
-    stems = {Path(e.name).stem for e in entries if Path(e.name).suffix in suffixes}
+    names = {e.name: _stem_and_suffix(e.name) for e in entries}
+    stems = {stem for stem, suffix in names.values() if suffix in suffixes}
     for entry in entries:
-        path = Path(entry.path)
-        rel = settings.relpath(path)
+        path = directory / entry.name
+        rel = settings.relpath_in(directory, entry.name)
         found.entries += 1
 
         def problem(code: str, message: str, rel: str = rel) -> None:
@@ -65,7 +73,7 @@ def list_inputs(directory: Path, suffixes: tuple[str, ...], settings: Settings, 
         if entry.is_symlink() and (why := _link_problem(path, settings.root)):
             problem("R010", f"'{entry.name}' {why}; it is not read: replace it with the file itself")
             continue
-        stem, suffix = path.stem, path.suffix
+        stem, suffix = names[entry.name]
         if entry.name.startswith("."):
             problem("R008", f"hidden file '{entry.name}' is not read; remove it (only {what} belong here)")
         elif entry.is_dir():

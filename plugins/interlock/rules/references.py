@@ -5,7 +5,8 @@ from __future__ import annotations
 import itertools
 import re
 import string
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from ..cache import Store, digest
 from ..model import Diagnostic, Project, Story
@@ -110,7 +111,7 @@ def _iter_cycles(docs: dict[str, Document], stories: dict[str, Story]) -> Iterat
                 path.pop()
 
 
-def _problem_text(story: Story) -> str:
+def problem_text(story: Story) -> str:
     """Return the start of the story's problem statement, its white space collapsed."""
     section = next((s for s in story.sections if s.title.lower() == "problem description"), None)
     return collapsed_start(section.text if section else "", _PROBLEM_CHARS)
@@ -128,37 +129,58 @@ def collapsed_start(text: str, size: int) -> str:
     return " ".join(text.split())[:size]
 
 
-def _similar_pairs(kind: str, texts: list[str], store: Store, shortest: int) -> set[tuple[int, int]]:
-    """Return the pairs (i, j), i < j, of texts at least `shortest` long that are near-duplicates.
+def _similar_pairs(
+    kind: str, text_of: Callable[[int], str], count: int, store: Store, shortest: int, sources: list[str] | None = None
+) -> set[tuple[int, int]]:
+    """Return the pairs (i, j), i < j, of texts at least `shortest` long that are near-duplicates,
+    of `count` texts, the i-th of which `text_of(i)` returns.
 
     Similarity is a function of the two texts alone, so the pairs found among texts seen in an
     earlier run are kept in the cache (by the texts' digests) and only new texts are compared: an
-    edit to one story costs one row of comparisons, not all of them."""
-    lengths = [len(text) for text in texts]
-    if kind == "title":  # token order ignored: the same as token_sort_ratio, with each text sorted once
-        texts = [" ".join(sorted(text.split())) for text in texts]
-        cutoff = TITLE_SIMILARITY
-    else:
-        cutoff = PROBLEM_SIMILARITY
-    keys = [digest(text) for text in texts]
+    edit to one story costs one row of comparisons, not all of them. With `sources` (the digests of
+    the files the texts come from), the cache also keeps each file's text digest and length, and the
+    texts compared: the text of an unchanged file is not made again (nor is its body read)."""
+    cutoff = TITLE_SIMILARITY if kind == "title" else PROBLEM_SIMILARITY
+    entry = digest("near-duplicates", kind, str(cutoff), str(shortest))
+    cached = store.get("similar", entry)
+    kept: dict[str, str] = {}  # the texts seen before, as compared, by digest
+    kept_of: dict[str, Any] = {}
+    if isinstance(cached, dict) and isinstance(cached.get("texts"), dict):
+        kept = {k: t for k, t in cached["texts"].items() if isinstance(t, str) and digest(t) == k}
+        kept_of = cached["of"] if isinstance(cached.get("of"), dict) else {}
+    texts: dict[str, str] = {}  # the texts compared, by digest
+    keys: list[str] = []
+    lengths: list[int] = []
+    of: dict[str, list[Any]] = {}
+    for i in range(count):
+        source = sources[i] if sources else ""
+        hit = kept_of.get(source) if source else None
+        if isinstance(hit, list) and len(hit) == 2 and type(hit[1]) is int and (hit[0] in kept or hit[1] < shortest):
+            key, length = hit
+        else:
+            text = text_of(i)
+            length, prepared = len(text), _prepared(kind, text)
+            key = digest(prepared)
+            texts[key] = prepared
+        keys.append(key)
+        lengths.append(length)
+        if source:
+            of[source] = [key, length]
     by_key: dict[str, list[int]] = {}
     for i, key in enumerate(keys):
         if lengths[i] >= shortest:
             by_key.setdefault(key, []).append(i)
-    entry = digest("near-duplicates", kind, str(cutoff), str(shortest))
-    seen_keys: set[str] = set()
+            texts.setdefault(key, kept.get(key, ""))
     similar: set[tuple[str, str]] = set()
-    cached = store.get("similar", entry)
-    if isinstance(cached, dict) and isinstance(cached.get("texts"), list) and isinstance(cached.get("pairs"), list):
+    if isinstance(cached, dict) and isinstance(cached.get("pairs"), list):
         try:
-            seen_keys = {k for k in cached["texts"] if isinstance(k, str)}
-            similar = {(a, b) for a, b in cached["pairs"] if a in by_key and b in by_key and a in seen_keys and b in seen_keys}
+            similar = {(a, b) for a, b in cached["pairs"] if a in by_key and b in by_key and a in kept and b in kept}
         except (TypeError, ValueError):
-            seen_keys, similar = set(), set()
-    seen = sorted(k for k in by_key if k in seen_keys)
-    new = sorted(k for k in by_key if k not in seen_keys)
+            similar = set()
+    seen = sorted(k for k in by_key if k in kept)
+    new = sorted(k for k in by_key if k not in kept)
     order = seen + new  # each new text is compared with the texts seen before, and with the new ones after it
-    ordered = [texts[by_key[k][0]] for k in order]
+    ordered = [texts[k] for k in order]
 
     if new:  # imported only when there is something to compare (and before the workers fork)
         from rapidfuzz import fuzz, process
@@ -177,12 +199,18 @@ def _similar_pairs(kind: str, texts: list[str], store: Store, shortest: int) -> 
     for key, row in zip(new, rows, strict=True):
         for at in row:
             similar.add(tuple(sorted((key, order[at]))))  # type: ignore[arg-type]
-    if new or len(seen) != len(seen_keys):
-        store.put("similar", entry, {"texts": sorted(by_key), "pairs": sorted(similar)})
+    if new or len(seen) != len(kept) or of != kept_of:
+        store.put("similar", entry, {"texts": {k: texts[k] for k in sorted(by_key)}, "pairs": sorted(similar), "of": of})
     pairs = {(i, j) for group in by_key.values() for i, j in itertools.combinations(group, 2)}  # the same text twice
     for a, b in similar:
         pairs.update((min(i, j), max(i, j)) for i in by_key[a] for j in by_key[b])
     return pairs
+
+
+def _prepared(kind: str, text: str) -> str:
+    """Return the text as it is compared: a title's words sorted (token order is ignored, as
+    token_sort_ratio does, with each text sorted once)."""
+    return " ".join(sorted(text.split())) if kind == "title" else text
 
 
 def _iter_near_duplicates(docs: dict[str, Document], stories: dict[str, Story], store: Store | None = None) -> Iterator[Diagnostic]:
@@ -191,12 +219,18 @@ def _iter_near_duplicates(docs: dict[str, Document], stories: dict[str, Story], 
         return
     store = store if store is not None else Store.off()
     ids = sorted(stories)
-    titles = [stories[sid].title.lower() for sid in ids]
-    problems = [_problem_text(stories[sid]).lower() for sid in ids]
+    sources = [docs[sid].source_digest for sid in ids]
+
+    def title(i: int) -> str:
+        return stories[ids[i]].title.lower()
+
+    def problem(i: int) -> str:
+        return problem_text(stories[ids[i]]).lower()
+
     seen: set[tuple[int, int]] = set()
-    for kind, texts, shortest in (("title", titles, MIN_TITLE), ("problem description", problems, MIN_PROBLEM)):
+    for kind, text_of, shortest in (("title", title, MIN_TITLE), ("problem description", problem, MIN_PROBLEM)):
         # too short to call a duplicate: 'Quotas' and 'Quota' are two stories
-        for i, j in sorted(_similar_pairs(kind, texts, store, shortest)):
+        for i, j in sorted(_similar_pairs(kind, text_of, len(ids), store, shortest, sources if store.enabled else None)):
             if (i, j) in seen:
                 continue
             seen.add((i, j))
