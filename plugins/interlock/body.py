@@ -21,7 +21,6 @@ from urllib.parse import unquote, urljoin, urlsplit
 import nh3
 
 from .attachments import site_path
-from .parallel import Helper
 from .urls import Urls, relative_url
 
 if TYPE_CHECKING:
@@ -668,13 +667,6 @@ class BodyRenderer:
     def has(self, text: str) -> bool:
         """Return whether the text's conversion is at hand, here or in the cache on disk."""
         return _text_key(text) in self._kept or self.known(text)
-
-    def helper(self) -> Helper | None:
-        """Return a forked helper that sets up a converter at once and then converts the texts it is
-        sent (None where none can run)."""
-        plain = BodyRenderer()
-        made = Helper(lambda: plain._md, plain._convert)
-        return made if made.running else None
 
     def adopt(self, text: str, body: RenderedBody) -> None:
         """Keep a conversion of `text` made elsewhere (by a forked worker's renderer), as if made here."""

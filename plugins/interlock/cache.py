@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import subprocess
 import sys
 import time
 import weakref
@@ -87,6 +86,8 @@ def version_key() -> str:
 
 def _tracked(root: Path) -> bool:
     """Return whether git tracks any file under root/.cache (False outside git or without git)."""
+    import subprocess  # only when a cache folder exists: a check answered from its cache needs no more
+
     try:
         listed = subprocess.run(
             ["git", "-C", str(root), "ls-files", "-z", "--", str(FOLDER.parent)],

@@ -47,6 +47,14 @@ def run_check(settings: Settings, changed: set[str] | None = None, store: Store 
     key = None
     folders = (settings.stories_dir, settings.priorities_dir, settings.weighing_dir)
     contents: dict[str, bytes] = {}  # each file's digest, as the tree's key took it: the documents' keys use it
+    helper = None
+    if store.exists:
+        # After an earlier run, a few texts changed if anything did: a forked helper sets up the
+        # converter at once, before the tree is looked at (and stops if nothing changed). Forked
+        # before this process opens the cache, whose connection a fork must not share.
+        from .converter import converter_helper
+
+        helper = converter_helper()
     if store.enabled:
         scope = "everything" if changed is None else "changed:" + "\0".join(sorted(changed))
         tree = tree_key(settings, folders, store, contents)
@@ -58,6 +66,8 @@ def run_check(settings: Settings, changed: set[str] | None = None, store: Store 
             except (ValueError, TypeError):
                 pass
             else:
+                if helper is not None:
+                    helper.close()
                 if store.pending:  # the files' stats, recorded anew
                     store.flush(keep={"stats": STATS_KEPT})
                 return found
@@ -65,7 +75,7 @@ def run_check(settings: Settings, changed: set[str] | None = None, store: Store 
     from .loader import DocumentCache
 
     # The problems are all found while the inputs are read and checked; linking and ranking them adds none.
-    loaded = load_inputs(settings, DocumentCache(store, dict(contents)), changed, lazily=True)
+    loaded = load_inputs(settings, DocumentCache(store, dict(contents)), changed, lazily=True, helper=helper)
     result = CheckResult(
         sorted(set(loaded.problems)),
         loaded.files,

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -25,8 +22,9 @@ if TYPE_CHECKING:
     from .checking import CheckResult
     from .linking import Roadmap
 
-# The rules, git (history, diff) and the templates load inside the commands that use them: `check`
-# runs in every pre-commit, and with nothing changed it answers from its cache without them.
+# The rules, git (history, diff), the templates and the standard modules only some commands use
+# (subprocess, tempfile, shutil) load inside those commands: `check` runs in every pre-commit, and
+# with nothing changed it answers from its cache without them.
 
 
 def build_roadmap(settings: Settings, **options: Any) -> Roadmap:
@@ -233,6 +231,8 @@ def _check_staged(settings: Settings, store: Store) -> CheckResult:
         raise click.UsageError(f"--staged needs a git repository; {settings.root} is not in one")
     with repo:
         changed, files = staged_files(repo, settings)
+    import tempfile  # not needed by a check of the working tree (a pre-commit run's other hook)
+
     with tempfile.TemporaryDirectory(prefix="interlock-staged-") as tmp:
         root = Path(tmp) / "tree"
         outside = Path(tmp) / "outside"  # what a staged link out of the repository points at: reported (R010), never read
@@ -526,6 +526,10 @@ def print_packet(
                     if name == PLUGIN and isinstance(options, dict):
                         options["packet_releases"] = [*settings.packet_releases, for_release]
                 config_text = dump_site_config(config)
+    import shutil
+    import subprocess
+    import tempfile
+
     executable = browser or next((found for name in _BROWSERS if (found := shutil.which(name))), None)
     if executable is None or not shutil.which(executable):
         raise click.ClickException(

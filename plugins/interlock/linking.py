@@ -19,9 +19,10 @@ from .attachments import Attachments, scan_attachments
 from .body import BodyRenderer, RenderedBody
 from .bodycache import StoredBodyRenderer
 from .cache import Store, diagnostics_from_json, diagnostics_to_json, digest, settings_key
+from .converter import converter_helper
 from .loader import Document, DocumentCache, build_project, build_story, build_weighing
 from .model import ALIGNMENTS, STATUSES, Backing, Decline, Diagnostic, Liaison, PriorityItem, Project, Settings, Story, Weighing
-from .parallel import PARALLEL_AT, collections_paused, forked_map
+from .parallel import PARALLEL_AT, Helper, collections_paused, forked_map
 from .rules import iter_corpus_problems, iter_priority_problems, iter_story_problems, list_inputs
 from .rules.files import list_weighing_inputs
 from .rules.links import iter_link_problems
@@ -300,6 +301,7 @@ def load_inputs(
     bodies: BodyRenderer | None = None,
     *,
     lazily: bool = False,
+    helper: Helper | None = None,
 ) -> Loaded:
     """Read every story, priority and weighing file and check them (only the files `changed` affects, if given).
 
@@ -310,8 +312,9 @@ def load_inputs(
     if bodies is None:
         bodies = StoredBodyRenderer(store) if store.enabled else BodyRenderer()
     # After an earlier run, a check converts the few texts that changed: a forked helper sets up its
-    # converter while the inputs are read here.
-    helper = bodies.helper() if store.exists else None
+    # converter while the inputs are read here (the caller may have started it sooner).
+    if helper is None and store.exists:
+        helper = converter_helper()
     problems: list[Diagnostic] = []
     projects: dict[str, Project] = {}
     project_docs: list[tuple[Document, Project]] = []

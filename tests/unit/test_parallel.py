@@ -14,6 +14,7 @@ from interlock.body import BodyRenderer
 from interlock.bodycache import StoredBodyRenderer
 from interlock.cache import Store
 from interlock.checking import run_check
+from interlock.converter import converter_helper
 from interlock.loader import DocumentCache
 from interlock.rules import load_settings
 from interlock.siteconfig import read_site_options
@@ -133,7 +134,7 @@ def test_a_helper_that_fails_or_is_not_needed_leaves_nothing_behind(capfd: pytes
 
 def test_the_bodies_a_helper_converts_are_those_converted_here() -> None:
     texts = ["# Title\n\n- [ ] a task\n- b ~~gone~~ https://example.org\n", "<script>alert(1)</script>\n\nText <b>bold</b>"]
-    helper = BodyRenderer().helper()
+    helper = converter_helper()
     if helper is None:
         pytest.skip("no helper here")
     assert helper.send(texts)
