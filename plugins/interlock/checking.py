@@ -55,6 +55,10 @@ def run_check(settings: Settings, changed: set[str] | None = None, store: Store 
         from .converter import converter_helper
 
         helper = converter_helper()
+    else:
+        from .converter import stop_early_helper
+
+        stop_early_helper()
     if store.enabled:
         scope = "everything" if changed is None else "changed:" + "\0".join(sorted(changed))
         tree = tree_key(settings, folders, store, contents)

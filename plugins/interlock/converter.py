@@ -29,8 +29,31 @@ def _convert(text: str) -> RenderedBody:
     return converted
 
 
+_early: Helper | None = None  # started by the command before its modules loaded, not yet taken
+
+
+def start_early_helper() -> None:
+    """Fork the helper now, for the next `converter_helper()` to return (the command does this first)."""
+    global _early
+    if _early is None:
+        made = Helper(_set_up, _convert)
+        _early = made if made.running else None
+
+
 def converter_helper() -> Helper | None:
     """Return a forked helper that sets up a converter at once and then converts the texts it is sent
-    (None where none can run)."""
+    (None where none can run): the one started early, if any."""
+    global _early
+    if _early is not None:
+        made, _early = _early, None
+        return made
     made = Helper(_set_up, _convert)
     return made if made.running else None
+
+
+def stop_early_helper() -> None:
+    """Stop the helper started early, if no check took it (the cache it was started for is not there)."""
+    global _early
+    if _early is not None:
+        _early.close()
+        _early = None

@@ -318,24 +318,7 @@ def load_inputs(
     problems: list[Diagnostic] = []
     projects: dict[str, Project] = {}
     project_docs: list[tuple[Document, Project]] = []
-    priority_inputs = list_inputs(settings.priorities_dir, (".yaml", ".yml"), settings, kind="project")
     story_inputs = list_inputs(settings.stories_dir, (".md",), settings, kind="story")
-    problems += priority_inputs.problems + story_inputs.problems
-    attachments = scan_attachments(story_inputs.folders, settings)
-    problems += attachments.problems
-    list_files = [(path, settings.relpath(path)) for path in priority_inputs.files]
-    for (path, rel), doc in zip(list_files, cache.read_many(list_files, front_matter=False), strict=True):
-        project = build_project(doc, path.stem)
-        if path.stem in projects:
-            problems.append(
-                Diagnostic(
-                    rel, 1, 1, "R401", "error", f"a second priority file for project '{path.stem}' ({projects[path.stem].path}); keep one"
-                )
-            )
-            continue
-        if doc.data is not None:
-            projects[project.id] = project
-        project_docs.append((doc, project))
     story_files = {path.stem: (path, settings.relpath(path)) for path in story_inputs.files}
     docs: dict[str, Document] = {}
     stories: dict[str, Story] = {}
@@ -355,6 +338,29 @@ def load_inputs(
     sources = {sid: cache.source(path, rel, front_matter=True) for sid, (path, rel) in story_files.items()} if lazily else {}
     kept_facts = _kept_facts(store, sources, {sid: rel for sid, (_, rel) in story_files.items()}) if lazily else {}
     read(sid for sid in story_files if sid not in kept_facts)
+    # Read lazily, the stories read so far are those that changed: the helper converts their new
+    # texts while the rest is read here.
+    texts: list[str] = []
+    if helper is not None and len(stories) < PARALLEL_AT:
+        texts = list(dict.fromkeys(story.body for story in stories.values() if not bodies.has(story.body)))
+    sent = bool(texts) and helper is not None and helper.send(texts)
+    priority_inputs = list_inputs(settings.priorities_dir, (".yaml", ".yml"), settings, kind="project")
+    problems += priority_inputs.problems + story_inputs.problems
+    attachments = scan_attachments(story_inputs.folders, settings)
+    problems += attachments.problems
+    list_files = [(path, settings.relpath(path)) for path in priority_inputs.files]
+    for (path, rel), doc in zip(list_files, cache.read_many(list_files, front_matter=False), strict=True):
+        project = build_project(doc, path.stem)
+        if path.stem in projects:
+            problems.append(
+                Diagnostic(
+                    rel, 1, 1, "R401", "error", f"a second priority file for project '{path.stem}' ({projects[path.stem].path}); keep one"
+                )
+            )
+            continue
+        if doc.data is not None:
+            projects[project.id] = project
+        project_docs.append((doc, project))
     facts: dict[str, Facts] = {}
     for sid in story_files:
         if sid in kept_facts:  # still current: a whole check's sweep keeps its entries, though they were not read
@@ -400,9 +406,10 @@ def load_inputs(
     # The stories checked anew, with their texts converted: by forked workers when there are many.
     anew = [sid for sid in in_scope if sid in stories and sid not in kept]
     found = _check_in_parallel(anew, docs, stories, settings, projects, bodies)
-    # A few texts to convert: the helper, ready by now, converts them while the rules below run here.
-    texts = list(dict.fromkeys(stories[sid].body for sid in anew if sid not in found and not bodies.has(stories[sid].body)))
-    sent = helper is not None and bool(texts) and helper.send(texts)
+    if not sent:
+        # A few texts to convert: the helper, ready by now, converts them while the rules below run here.
+        texts = list(dict.fromkeys(stories[sid].body for sid in anew if sid not in found and not bodies.has(stories[sid].body)))
+        sent = bool(texts) and helper is not None and helper.send(texts)
     if not sent and helper is not None:
         helper.close()
     if scope is not None and any(path.endswith(".md") for path in scope):

@@ -1,0 +1,47 @@
+"""The `interlock` command (and `python -m interlock`). A check after an earlier one converts the few
+texts that changed, and setting the converter up is most of its time: the converter's helper is
+forked here, before the command's own modules load, so both get ready at once."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+
+def _site_has_cache(start: str) -> bool:
+    """Return whether the site the command would find from `start` (the nearest mkdocs.yml, as
+    `find_config` looks) has a cache folder: only then can a check have few texts to convert."""
+    folder = os.path.abspath(start)
+    while True:
+        if os.path.isfile(os.path.join(folder, "mkdocs.yml")):
+            return os.path.isdir(os.path.join(folder, ".cache", "interlock"))
+        if os.path.exists(os.path.join(folder, ".git")) or os.path.dirname(folder) == folder:
+            return False
+        folder = os.path.dirname(folder)
+
+
+def wants_early_helper(argv: Sequence[str]) -> bool:
+    """Return whether these arguments run a check of a site that has a cache, found from here (a
+    check given its configuration file starts its helper later, when it has read the settings)."""
+    if not argv or argv[0] != "check" or any(a in ("-f", "-h", "--help") or a.startswith("--config-file") for a in argv):
+        return False
+    if os.environ.get("INTERLOCK_CACHE", "").strip().lower() in ("0", "off", "no", "false"):
+        return False
+    return _site_has_cache(os.curdir)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return its exit status."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if wants_early_helper(args):
+        from .converter import start_early_helper
+
+        start_early_helper()
+    from .cli import main as run
+
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
