@@ -1,12 +1,15 @@
 """The `interlock` command (and `python -m interlock`). A check after an earlier one converts the few
 texts that changed, and setting the converter up is most of its time: the converter's helper is
-forked here, before the command's own modules load, so both get ready at once."""
+forked here, before the command's own modules load, so both get ready at once. A check then ends
+without Python's clean-up of every object it made (as mypy's command does): that costs a check
+with one story edited a sixth of its time, and a check leaves nothing behind to clean up."""
 
 from __future__ import annotations
 
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 
 def _site_has_cache(start: str) -> bool:
@@ -43,5 +46,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run(args)
 
 
+def run() -> NoReturn:
+    """The console script: run the command line and exit with its status (a check, at once)."""
+    status = main()
+    if sys.argv[1:2] != ["check"]:
+        sys.exit(status)
+    # What a check may leave: its output in Python's buffers, and a helper it did not take (the cache
+    # is committed, and temporary folders are gone, before the command returns).
+    if "multiprocessing" in sys.modules:
+        for child in sys.modules["multiprocessing"].active_children():
+            child.kill()
+            child.join()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:  # noqa: BLE001 - a reader that went away (`interlock check | head`): Python would say so, and fail
+        status = status or 1
+    os._exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -89,9 +89,20 @@ def test_an_early_helper_no_check_takes_is_stopped(site: Path, monkeypatch: pyte
     assert early is None or not early.running
 
 
-def test_python_m_interlock_runs_the_command(site: Path) -> None:
+def test_python_m_interlock_runs_the_command_and_ends_a_check_at_once(site: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "INTERLOCK_CACHE"}
+
+    def interlock(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "interlock", *args], cwd=site, env=env, capture_output=True, text=True, check=False)
+
     for _ in range(2):  # the second run forks its helper first
-        done = subprocess.run([sys.executable, "-m", "interlock", "check"], cwd=site, env=env, capture_output=True, text=True, check=False)
+        done = interlock("check")
         assert done.returncode == 0, done.stderr
-        assert "interlock check: no problems" in done.stderr + done.stdout
+        assert done.stdout == "interlock check: no problems (6 files: 4 stories, 2 priority lists)\n"
+    story = site / "stories" / "planned.md"
+    story.write_text(story.read_text("utf-8") + "\n<script>alert(1)</script>\n", "utf-8")
+    done = interlock("check", "--format", "json")  # what it printed is all there, though it ended at once
+    assert done.returncode == 1 and any(d["code"] == "R307" for d in json.loads(done.stdout))
+    done = interlock("check", "--no-such-option")  # a helper forked for a check that never runs is stopped
+    assert done.returncode == 2 and "No such option" in done.stderr
+    assert interlock("--version").returncode == 0
