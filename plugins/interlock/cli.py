@@ -224,6 +224,11 @@ def _changed_files(settings: Settings, ref: str) -> set[str]:
 def _check_staged(settings: Settings, store: Store) -> CheckResult:
     """Return the problems of the roadmap as staged in git's index, where the staged files (and what refers to them) have them."""
     from .checking import run_check
+    from .staged import staged_in_place
+
+    changed = staged_in_place(settings)
+    if changed is not None:  # the working tree's inputs are the index's, byte for byte: checked in place
+        return run_check(settings, changed, store)
     from .history import open_repo, staged_files
 
     repo = open_repo(settings.root)
