@@ -209,22 +209,20 @@ def check(paths: tuple[Path, ...], config_file: Path | None, fmt: str, changed_s
 
 def _changed_files(settings: Settings, ref: str) -> set[str]:
     """Return the input files (relative to the site root) that differ from `ref`, including new ones."""
-    from .history import RevisionError, changed_files, open_repo
+    from .gitfiles import NotInGit, RevisionError, changed_since
 
-    repo = open_repo(settings.root)
-    if repo is None:
-        raise click.UsageError(f"--changed-since needs a git repository; {settings.root} is not in one")
-    with repo:
-        try:
-            return changed_files(repo, settings, ref)
-        except RevisionError as exc:
-            raise click.UsageError(f"--changed-since: {exc}; give a branch, tag or commit, e.g. origin/main") from exc
+    try:
+        return changed_since(settings, ref)
+    except NotInGit:
+        raise click.UsageError(f"--changed-since needs a git repository; {settings.root} is not in one") from None
+    except RevisionError as exc:
+        raise click.UsageError(f"--changed-since: {exc}; give a branch, tag or commit, e.g. origin/main") from exc
 
 
 def _check_staged(settings: Settings, store: Store) -> CheckResult:
     """Return the problems of the roadmap as staged in git's index, where the staged files (and what refers to them) have them."""
     from .checking import run_check
-    from .staged import staged_in_place
+    from .gitfiles import staged_in_place
 
     changed = staged_in_place(settings)
     if changed is not None:  # the working tree's inputs are the index's, byte for byte: checked in place
@@ -388,7 +386,8 @@ def diff(base: str, head: str, two_dot: bool, output: Path | None, config_file: 
         interlock diff origin/main...HEAD --output roadmap-diff.md
     """
     from .changes import compare_revisions, render_changes
-    from .history import RevisionError, open_repo
+    from .gitfiles import RevisionError
+    from .history import open_repo
 
     if "..." in base:
         base, _, rest = base.partition("...")

@@ -16,15 +16,12 @@ from pathlib import Path
 
 import git
 
+from .gitfiles import RevisionError
 from .model import Settings
 
 # Tolerant on purpose: an old version whose YAML no longer parses still has a readable status line.
 _STATUS_LINE = re.compile(rb"^status:[ \t]*[\"']?([A-Za-z][A-Za-z-]*)", re.MULTILINE)
 _FRONT_MATTER_END = re.compile(rb"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
-
-
-class RevisionError(Exception):
-    """A revision git does not know."""
 
 
 @dataclass(frozen=True)
@@ -290,17 +287,6 @@ def merge_base(repo: git.Repo, base: str, head: str) -> str:
 def _input_folders(settings: Settings, work_tree: Path) -> list[str]:
     folders = [settings.stories_dir, settings.priorities_dir, *([settings.weighing_dir] if settings.weighing_dir else [])]
     return [folder.resolve().relative_to(work_tree).as_posix() for folder in folders]
-
-
-def changed_files(repo: git.Repo, settings: Settings, ref: str) -> set[str]:
-    """Return the input files (relative to the site root) that differ from `ref`: committed since,
-    staged, unstaged, deleted or not yet tracked."""
-    sha = resolve_commit(repo, ref)
-    work_tree = Path(repo.working_tree_dir or settings.root).resolve()
-    folders = _input_folders(settings, work_tree)
-    listed = repo.git.diff("--name-only", "--no-renames", "-z", sha, "--", *folders)
-    listed += "\0" + repo.git.ls_files("--others", "--exclude-standard", "-z", "--", *folders)
-    return {settings.relpath(work_tree / name) for name in listed.split("\0") if name}
 
 
 def staged_files(repo: git.Repo, settings: Settings) -> tuple[set[str], dict[str, bytes | None]]:

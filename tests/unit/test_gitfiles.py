@@ -1,6 +1,6 @@
-"""`check --staged` reads the working tree in place only when its input folders are the index's, byte for
-byte; whatever the working tree and the index hold, it reports what a check of a copy of the index
-reports."""
+"""`check --changed-since` lists the input files git says changed. `check --staged` reads the working
+tree in place only when its input folders are the index's, byte for byte; whatever the working tree
+and the index hold, it reports what a check of a copy of the index reports."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.conftest import FIXTURES, GitRepo, copy_site
 
-import interlock.staged as staged
+import interlock.gitfiles as gitfiles
 from interlock import cli
 
 STORY = (FIXTURES / "minimal" / "stories" / "draft.md").read_text("utf-8")
@@ -27,7 +27,7 @@ def git(root: Path, *args: str) -> None:
 def staged_check(root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *, in_place: bool) -> tuple[int, str]:
     monkeypatch.chdir(root)
     if not in_place:
-        monkeypatch.setattr(staged, "staged_in_place", lambda _settings: None)
+        monkeypatch.setattr(gitfiles, "staged_in_place", lambda _settings: None)
     status = cli.main(["check", "--staged", "--format", "json"])
     monkeypatch.undo()
     return status, capsys.readouterr().out
@@ -81,9 +81,9 @@ def test_in_place_only_when_the_tree_is_the_index_and_then_the_same_answer(
     edit: str, site: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("INTERLOCK_CACHE")
-    assert staged.staged_in_place(cli._settings(site / "mkdocs.yml")) == set()  # nothing staged yet
+    assert gitfiles.staged_in_place(cli._settings(site / "mkdocs.yml")) == set()  # nothing staged yet
     EDITS[edit](site)
-    found = staged.staged_in_place(cli._settings(site / "mkdocs.yml"))
+    found = gitfiles.staged_in_place(cli._settings(site / "mkdocs.yml"))
     assert (found is not None) == (edit in IN_PLACE), found
     with_copy = staged_check(site, monkeypatch, capsys, in_place=False)
     assert staged_check(site, monkeypatch, capsys, in_place=True) == with_copy  # with the cache the copy's run made
@@ -94,29 +94,29 @@ def test_what_is_staged_is_what_changed_against_head(site: Path) -> None:
     stage_edit(site)
     (site / "stories" / "new-one.md").write_text(STORY.replace("ref: DRA", "ref: NEW"), "utf-8")
     git(site, "add", "-A")
-    assert staged.staged_in_place(cli._settings(site / "mkdocs.yml")) == {"stories/draft.md", "stories/new-one.md"}
+    assert gitfiles.staged_in_place(cli._settings(site / "mkdocs.yml")) == {"stories/draft.md", "stories/new-one.md"}
     git(site, "commit", "-qm", "more", "--no-verify")
-    assert staged.staged_in_place(cli._settings(site / "mkdocs.yml")) == set()
+    assert gitfiles.staged_in_place(cli._settings(site / "mkdocs.yml")) == set()
 
 
 def test_a_repository_without_commits_has_everything_staged(tmp_path: Path) -> None:
     root = copy_site(FIXTURES / "minimal", tmp_path)
     git(root, "init", "-q")
     git(root, "add", "-A")
-    found = staged.staged_in_place(cli._settings(root / "mkdocs.yml"))
+    found = gitfiles.staged_in_place(cli._settings(root / "mkdocs.yml"))
     assert found is not None and "stories/draft.md" in found and "priorities/alpha.yaml" in found
 
 
 def test_outside_git_nothing_is_claimed(tmp_path: Path) -> None:
     root = copy_site(FIXTURES / "minimal", tmp_path)
-    assert staged.staged_in_place(cli._settings(root / "mkdocs.yml")) is None
+    assert gitfiles.staged_in_place(cli._settings(root / "mkdocs.yml")) is None
 
 
 def test_blob_ids_are_gits(tmp_path: Path) -> None:
     for data in (b"", b"text\n", bytes(range(256)) * 3):
         (tmp_path / "f").write_bytes(data)
         made = subprocess.run(["git", "hash-object", str(tmp_path / "f")], capture_output=True, text=True, check=True).stdout.strip()
-        assert staged.blob_id(data) == made
+        assert gitfiles.blob_id(data) == made
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -134,3 +134,41 @@ def test_any_mix_of_edits_gives_the_copys_answer(
             EDITS[step](root)
     with_copy = staged_check(root, monkeypatch, capsys, in_place=False)
     assert staged_check(root, monkeypatch, capsys, in_place=True) == with_copy
+
+
+def test_changed_since_lists_committed_staged_unstaged_deleted_and_new_files(site: Path) -> None:
+    base = subprocess.run(["git", "-C", str(site), "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    (site / "stories" / "new-committed.md").write_text(STORY.replace("ref: DRA", "ref: NCO"), "utf-8")
+    git(site, "add", "-A")
+    git(site, "commit", "-qm", "more", "--no-verify")
+    stage_edit(site)
+    (site / "priorities" / "alpha.yaml").write_text("not: staged\n", "utf-8")
+    (site / "stories" / "unplanned.md").unlink()
+    (site / "stories" / "untracked.md").write_text("---\n---\n", "utf-8")
+    (site / "elsewhere.md").write_text("not an input\n", "utf-8")
+    settings = cli._settings(site / "mkdocs.yml")
+    assert gitfiles.changed_since(settings, base) == {
+        "stories/new-committed.md",
+        "stories/draft.md",
+        "priorities/alpha.yaml",
+        "stories/unplanned.md",
+        "stories/untracked.md",
+    }
+    assert gitfiles.changed_since(settings, "HEAD") == {
+        "stories/draft.md",
+        "priorities/alpha.yaml",
+        "stories/unplanned.md",
+        "stories/untracked.md",
+    }
+    for ref in ("--output=x", "no-such-branch", "HEAD\n", "", f"{base}:stories"):
+        with pytest.raises(gitfiles.RevisionError):
+            gitfiles.changed_since(settings, ref)
+    assert not (site / "x").exists()
+
+
+def test_changed_since_outside_git_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = copy_site(FIXTURES / "minimal", tmp_path)
+    with pytest.raises(gitfiles.NotInGit):
+        gitfiles.changed_since(cli._settings(root / "mkdocs.yml"), "HEAD")
+    assert cli.main(["check", "-f", str(root / "mkdocs.yml"), "--changed-since", "HEAD"]) == 2
+    assert "--changed-since needs a git repository" in capsys.readouterr().err
