@@ -2,7 +2,7 @@
 
 For each N it generates a corpus (bench/corpus.py) and measures, each in a fresh process:
   (a) `interlock check` wall time: cold (no cache), with nothing changed, after a one-story edit, and
-      `--changed-since HEAD` after another (the pre-commit case)
+      `--changed-since HEAD` after another, and `--staged` once that edit is staged (the pre-commit case)
   (b) `mkdocs build` of the roadmap site with no cache (cold), and its peak memory (d); then the same
       build after the checks, which reuses what they converted (as a CI job that checks, then builds)
   (c) the floor: the same story Markdown built by plain mkdocs-material, no plugin, no story in the nav
@@ -117,7 +117,7 @@ def main() -> None:
     args = parser.parse_args()
     releases = [f"{2020 + i // 2}.{1 + i % 2}" for i in range(args.releases)]
     rows = {}
-    checks: dict[int, tuple[float, float, float]] = {}
+    checks: dict[int, tuple[float, float, float, float]] = {}
     work = Path(tempfile.mkdtemp(prefix="interlock-scale-"))
     print(
         f"corpora in {work}; profile {args.profile}; P={args.projects}, R={args.releases}; {os.cpu_count()} CPUs; "
@@ -137,7 +137,9 @@ def main() -> None:
         commit_all(root)
         edit_story(root, "And another one.")
         since, _ = measure([str(BIN / "interlock"), "check", "--changed-since", "HEAD"], root)
-        checks[n] = (warm, edited, since)
+        subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)  # the edit staged, as pre-commit sees it
+        staged, _ = measure([str(BIN / "interlock"), "check", "--staged"], root)
+        checks[n] = (warm, edited, since, staged)
         built_after_check[n], _ = measure([str(BIN / "mkdocs"), "build", "-q", "-d", str(root / "site")], root)
         pages = sum(1 for _ in (root / "site").rglob("index.html"))
         floor_root = floor_site(root, releases, FLOOR_EXTENSIONS if args.profile == "proposals" else None)
@@ -158,10 +160,10 @@ def main() -> None:
             f"{built_after_check[n]:.2f} | {memory:.0f} | {pages:,} |"
         )
     print()
-    print("| stories | cold check s | nothing changed s | one story edited s | --changed-since HEAD, one edit s |")
-    print("|--------:|-------------:|------------------:|-------------------:|--------------------------------:|")
-    for n, (warm, edited, since) in checks.items():
-        print(f"| {n:,} | {rows[n][0]:.2f} | {warm:.2f} | {edited:.2f} | {since:.2f} |")
+    print("| stories | cold check s | nothing changed s | one story edited s | --changed-since HEAD, one edit s | --staged, that edit s |")
+    print("|--------:|-------------:|------------------:|-------------------:|--------------------------------:|----------------------:|")
+    for n, (warm, edited, since, staged) in checks.items():
+        print(f"| {n:,} | {rows[n][0]:.2f} | {warm:.2f} | {edited:.2f} | {since:.2f} | {staged:.2f} |")
     if 1000 in rows and 4000 in rows:
         a, b = rows[1000], rows[4000]
         print(
