@@ -166,9 +166,10 @@ def files_affected(changed: set[str], facts: dict[str, Facts], projects: dict[st
 @dataclass
 class Facts:
     """What the rules across stories read of one story file, known by the file's digest (`source`):
-    whether it is a story, the stories and projects it refers to (by which a change reaches it), and
-    a digest of all they read of it (`digest`; "" when not made): its front-matter's values and their
-    positions, and the start of its problem statement."""
+    whether it is a story, the stories and projects it refers to (by which a change reaches it), its
+    ref (a changed story with another's ref is the one told to pick another), and a digest of all
+    they read of it (`digest`; "" when not made): its front-matter's values and their positions, and
+    the start of its problem statement."""
 
     path: str
     source: str
@@ -176,19 +177,22 @@ class Facts:
     refs: list[str]
     projects: list[str]
     digest: str = ""
+    ref: str | None = None
 
     def to_json(self) -> list[Any]:
-        return [self.story, self.refs, self.projects, self.digest]
+        return [self.story, self.refs, self.projects, self.digest, self.ref]
 
     @classmethod
     def from_json(cls, raw: Any, path: str, source: str) -> Facts | None:
         """Return the facts kept in the cache (None when malformed)."""
-        if not (isinstance(raw, list) and len(raw) == 4 and type(raw[0]) is bool and isinstance(raw[3], str) and len(raw[3]) == 40):
+        if not (isinstance(raw, list) and len(raw) == 5 and type(raw[0]) is bool and isinstance(raw[3], str) and len(raw[3]) == 40):
             return None
-        refs, projects = raw[1], raw[2]
+        refs, projects, ref = raw[1], raw[2], raw[4]
         if not (isinstance(refs, list) and isinstance(projects, list) and all(isinstance(x, str) for x in (*refs, *projects))):
             return None
-        return cls(path, source, raw[0], refs, projects, raw[3])
+        if not (ref is None or isinstance(ref, str)):
+            return None
+        return cls(path, source, raw[0], refs, projects, raw[3], ref)
 
 
 # Every field of a story the rules across stories may read: all but its text (of which they read the problem statement).
@@ -204,7 +208,16 @@ def _facts_of(doc: Document, story: Story | None, *, with_digest: bool) -> Facts
         doc.read_marks()
         values = [getattr(story, name) for name in _FACT_FIELDS]
         made = digest(repr((doc.path, type(doc.get(("ref",))).__name__, values, problem_text(story), doc.key_marks, doc.value_marks)))
-    return Facts(doc.path, doc.source_digest, True, [*story.related, *story.depends_on, *story.supersedes], list(story.projects), made)
+    ref = story.ref if story.ref and isinstance(doc.get(("ref",)), str) else None  # as iter_corpus_problems takes it
+    return Facts(doc.path, doc.source_digest, True, [*story.related, *story.depends_on, *story.supersedes], list(story.projects), made, ref)
+
+
+def _blamed_for_refs(facts: dict[str, Facts], scope: set[str] | None) -> list[str]:
+    """Return the stories in scope whose ref another story has too (their order decides which is blamed)."""
+    if scope is None:
+        return []
+    used = Counter(fact.ref for fact in facts.values() if fact.story and fact.ref)
+    return sorted(fact.path for fact in facts.values() if fact.story and fact.ref and used[fact.ref] > 1 and fact.path in scope)
 
 
 def _kept_facts(store: Store, sources: dict[str, str], paths: dict[str, str]) -> dict[str, Facts]:
@@ -429,7 +442,9 @@ def load_inputs(
         digest(
             "corpus",
             lists_digest,
-            repr(sorted(scope)) if scope is not None else "everything",
+            # The scope changes only which of two stories sharing a ref is told to pick another: the
+            # rules answer a whole check, --changed-since and --staged alike, but for those stories.
+            repr(_blamed_for_refs(facts, scope)),
             *(f"{doc.path}\0{doc.source_digest}" for doc, _ in weighing_docs),
             *(f"{sid}\0{facts[sid].digest}" for sid in sorted(story_ids)),
         )

@@ -232,3 +232,28 @@ def test_the_rules_across_stories_answer_from_the_cache_and_read_only_the_change
         run_check(settings_of(root), store=Store.for_site(root)).diagnostics == run_check(settings_of(root), store=Store.off()).diagnostics
     )
     assert across == [1, 1]
+
+
+def test_checks_of_changed_files_share_the_answer_of_the_rules_across_stories(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_site(tmp_path / "site")
+    run_check(settings_of(root), store=Store.for_site(root))
+    across = []
+    real = linking.iter_corpus_problems
+    monkeypatch.setattr(linking, "iter_corpus_problems", lambda *args: across.append(1) or real(*args))
+    for n in (1, 2, 3):  # each commit changes other files (a body only): the whole check's answer serves
+        changed = {edit(root, "body", n, 0)}
+        cached = run_check(settings_of(root), changed, store=Store.for_site(root))
+        assert across == []
+        assert cached.diagnostics == run_check(settings_of(root), changed, store=Store.off()).diagnostics
+        across.clear()
+    # story-7 shares story-6's ref: which of them is told to pick another depends on which changed
+    blamed = {
+        n: {
+            d.path
+            for d in run_check(settings_of(root), {edit(root, "body", n, 0)}, store=Store.for_site(root)).diagnostics
+            if d.code == "R208"
+        }
+        for n in (6, 7)
+    }
+    assert blamed == {6: {"stories/story-6.md"}, 7: {"stories/story-7.md"}}
+    assert across == [1, 1]
