@@ -85,25 +85,30 @@ def blob_id(data: bytes, object_format: str = "sha1") -> str:
 
 def _tree_files(top: Path, folder: str, files: list[str], folders: set[str]) -> bool:
     """Add the files (and folders) under `folder` of the working tree, relative to `top`; return
-    False when something there is neither a plain file nor a folder (a link, a socket)."""
-    try:
-        entries = list(os.scandir(top / folder))
-    except FileNotFoundError:
-        return True
-    except OSError:
-        return False
-    folders.add(folder)
-    for entry in entries:
-        name = f"{folder}/{entry.name}"
-        if entry.is_symlink():
+    False when something there is neither a plain file nor a folder (a link, a socket). One folder
+    at a time, not by recursion: a pull request may nest folders as deep as the system allows."""
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            entries = list(os.scandir(top / current))
+        except FileNotFoundError:
+            if current == folder:
+                continue  # an input folder the site does not have
             return False
-        if entry.is_dir():
-            if not _tree_files(top, name, files, folders):
+        except OSError:
+            return False
+        folders.add(current)
+        for entry in entries:
+            name = f"{current}/{entry.name}"
+            if entry.is_symlink():
                 return False
-        elif entry.is_file():
-            files.append(name)
-        else:
-            return False
+            if entry.is_dir():
+                pending.append(name)
+            elif entry.is_file():
+                files.append(name)
+            else:
+                return False
     return True
 
 

@@ -172,3 +172,13 @@ def test_changed_since_outside_git_says_so(tmp_path: Path, capsys: pytest.Captur
         gitfiles.changed_since(cli._settings(root / "mkdocs.yml"), "HEAD")
     assert cli.main(["check", "-f", str(root / "mkdocs.yml"), "--changed-since", "HEAD"]) == 2
     assert "--changed-since needs a git repository" in capsys.readouterr().err
+
+
+def test_folders_nested_deeper_than_pythons_recursion_are_walked(site: Path) -> None:
+    deep = site / "stories" / "planned"
+    for _ in range(1100):
+        deep = deep / "d"
+        deep.mkdir()
+    (deep / "x.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    git(site, "add", "-A")
+    assert gitfiles.staged_in_place(cli._settings(site / "mkdocs.yml")) == {f"{deep.relative_to(site).as_posix()}/x.png"}
