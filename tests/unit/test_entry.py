@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.conftest import FIXTURES, copy_site
 
 import interlock.__main__ as entry
+from conftest import FIXTURES, copy_site
 from interlock import converter, parallel
 
 CAN_FORK = sys.platform == "linux" and parallel.workers() >= 2

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.conftest import FIXTURES, GitRepo, copy_site
 
 import interlock.gitfiles as gitfiles
+from conftest import FIXTURES, GitRepo, copy_site
 from interlock import cli
 
 STORY = (FIXTURES / "minimal" / "stories" / "draft.md").read_text("utf-8")
