@@ -22,7 +22,7 @@ import sqlite3
 import sys
 import time
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -434,27 +434,37 @@ def tree_key(settings: Any, folders: Iterable[Path | None], store: Store | None 
             seen[name] = [*sign, found.hex()]
         return found
 
-    def walk(folder: str, rel: str) -> None:
+    def listing(folder: str, rel: str) -> Iterator[tuple[os.DirEntry[str], str]]:
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
             h.update(b"\0unlistable\0" + str(exc.errno).encode())
-            return
-        for entry in entries:
-            name = f"{rel}/{entry.name}"
+            return iter(())
+        return ((entry, f"{rel}/{entry.name}") for entry in entries)
+
+    def walk(folder: str, rel: str) -> None:
+        """Digest the entries under `folder`, depth first in name order; one folder at a time, not by
+        recursion: a pull request may nest folders as deep as the system allows."""
+        pending = [listing(folder, rel)]
+        while pending:
+            step = next(pending[-1], None)
+            if step is None:
+                pending.pop()
+                continue
+            entry, name = step
             h.update(b"\0entry\0" + os.fsencode(name))
-            if entry.is_symlink():
-                h.update(b"\0link\0" + os.fsencode(os.readlink(entry.path)))
-                try:
-                    target = Path(entry.path).resolve(strict=True)
-                except (OSError, RuntimeError):
-                    h.update(b"\0dangling")
-                    continue
-                if not target.is_relative_to(root):
-                    h.update(b"\0outside")
-                    continue
-                h.update(b"\0to\0" + os.fsencode(str(target.relative_to(root))))
             try:
+                if entry.is_symlink():
+                    h.update(b"\0link\0" + os.fsencode(os.readlink(entry.path)))
+                    try:
+                        target = Path(entry.path).resolve(strict=True)
+                    except (OSError, RuntimeError):
+                        h.update(b"\0dangling")
+                        continue
+                    if not target.is_relative_to(root):
+                        h.update(b"\0outside")
+                        continue
+                    h.update(b"\0to\0" + os.fsencode(str(target.relative_to(root))))
                 if entry.is_file():
                     if entry.is_symlink():
                         with open(entry.path, "rb") as handle:
@@ -466,7 +476,7 @@ def tree_key(settings: Any, folders: Iterable[Path | None], store: Store | None 
                 elif entry.is_dir():
                     h.update(b"\0dir")
                     if not entry.is_symlink():
-                        walk(entry.path, name)
+                        pending.append(listing(entry.path, name))
                 else:
                     h.update(b"\0other")
             except OSError as exc:

@@ -355,3 +355,38 @@ def test_positions_are_right_when_their_cache_entries_are_gone(tmp_path: Path, c
         db.execute("DELETE FROM entries WHERE kind IN ('marks', 'story', 'list', 'links', 'result')")
     db.close()
     assert check_output(root, capsys) == first
+
+
+def test_folders_nested_deeper_than_pythons_recursion_are_digested(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = site(tmp_path)
+    deep = root / "stories" / "accepted-incomplete"
+    deep.mkdir()
+    for _ in range(1100):  # found by an attack: the tree's key recursed once per level
+        deep = deep / "d"
+        deep.mkdir()
+    (deep / "x.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    try:
+        settings = load_settings(*read_site_options(root / "mkdocs.yml"))
+        contents: dict[str, bytes] = {}
+        key = tree_key(settings, _folders(settings), Store.for_site(root), contents)
+        assert f"{deep.relative_to(root).as_posix()}/x.png" in contents
+        (deep / "x.png").write_bytes(b"\x89PNG\r\n\x1a\n-")
+        assert tree_key(settings, _folders(settings)) != key
+        monkeypatch.setenv("INTERLOCK_CACHE", "0")
+        uncached = check_output(root, capsys)
+        monkeypatch.delenv("INTERLOCK_CACHE")
+        assert check_output(root, capsys) == uncached
+        assert "R601 folders nested more than 3 deep are not published" in uncached[1]
+    finally:
+        remove_nested(deep, root / "stories")
+
+
+def remove_nested(deepest: Path, stop: Path) -> None:
+    """Remove a chain of nested folders from the bottom (pytest's clean-up of old runs recurses)."""
+    for child in deepest.iterdir():
+        child.unlink()
+    while deepest != stop:
+        deepest.rmdir()
+        deepest = deepest.parent

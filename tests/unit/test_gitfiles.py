@@ -180,5 +180,11 @@ def test_folders_nested_deeper_than_pythons_recursion_are_walked(site: Path) -> 
         deep = deep / "d"
         deep.mkdir()
     (deep / "x.png").write_bytes(b"\x89PNG\r\n\x1a\n")
-    git(site, "add", "-A")
-    assert gitfiles.staged_in_place(cli._settings(site / "mkdocs.yml")) == {f"{deep.relative_to(site).as_posix()}/x.png"}
+    try:
+        git(site, "add", "-A")
+        assert gitfiles.staged_in_place(cli._settings(site / "mkdocs.yml")) == {f"{deep.relative_to(site).as_posix()}/x.png"}
+    finally:  # from the bottom: pytest's clean-up of old runs recurses
+        (deep / "x.png").unlink()
+        while deep != site / "stories" / "planned":
+            deep.rmdir()
+            deep = deep.parent
