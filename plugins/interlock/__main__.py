@@ -12,16 +12,24 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 
-def _site_has_cache(start: str) -> bool:
-    """Return whether the site the command would find from `start` (the nearest mkdocs.yml, as
-    `find_config` looks) has a cache folder: only then can a check have few texts to convert."""
+def nearest_config(start: str) -> str | None:
+    """Return the nearest mkdocs.yml in `start` or its parents, stopping at the repository's root (as
+    git looks for .git). Plain os.path: the entry point runs it before anything else loads."""
     folder = os.path.abspath(start)
     while True:
-        if os.path.isfile(os.path.join(folder, "mkdocs.yml")):
-            return os.path.isdir(os.path.join(folder, ".cache", "interlock"))
+        candidate = os.path.join(folder, "mkdocs.yml")
+        if os.path.isfile(candidate):
+            return candidate
         if os.path.exists(os.path.join(folder, ".git")) or os.path.dirname(folder) == folder:
-            return False
+            return None
         folder = os.path.dirname(folder)
+
+
+def _site_has_cache(start: str) -> bool:
+    """Return whether the site the command would find from `start` has a cache folder: only then
+    can a check have few texts to convert."""
+    config = nearest_config(start)
+    return config is not None and os.path.isdir(os.path.join(os.path.dirname(config), ".cache", "interlock"))
 
 
 def wants_early_helper(argv: Sequence[str]) -> bool:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .__main__ import nearest_config
 from .cache import Store
 from .model import Diagnostic, Settings
 from .rules.settings import SettingsError, load_settings
@@ -79,13 +80,8 @@ _CONFIG_OPTION = click.option(
 
 def find_config(start: Path) -> Path | None:
     """Return the nearest mkdocs.yml in `start` or its parents, stopping at the repository's root (as git looks for .git)."""
-    for folder in (start, *start.parents):
-        candidate = folder / "mkdocs.yml"
-        if candidate.is_file():
-            return candidate
-        if (folder / ".git").exists():
-            return None
-    return None
+    found = nearest_config(str(start))
+    return None if found is None else Path(found)
 
 
 def _config(config_file: Path | None) -> Path:

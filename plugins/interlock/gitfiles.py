@@ -24,7 +24,7 @@ class RevisionError(Exception):
 
 
 class NotInGit(Exception):
-    """The site is not in a git repository (or git is not there)."""
+    """The site, or one of its input folders, is not in the git repository (or git is not there)."""
 
 
 def _git(root: Path, *args: str) -> bytes | None:
@@ -40,7 +40,8 @@ def _top(root: Path) -> Path | None:
     return Path(os.fsdecode(shown.rstrip(b"\n"))).resolve() if shown else None
 
 
-def _input_folders(settings: Settings, top: Path) -> list[str] | None:
+def input_folders(settings: Settings, top: Path) -> list[str] | None:
+    """Return the input folders relative to the repository's top (None when one is outside it)."""
     roots = [settings.stories_dir, settings.priorities_dir, *([settings.weighing_dir] if settings.weighing_dir else [])]
     if not all(folder.resolve().is_relative_to(top) for folder in roots):
         return None
@@ -68,7 +69,7 @@ def changed_since(settings: Settings, ref: str) -> set[str]:
     if top is None:
         raise NotInGit
     sha = resolve_commit(top, ref)
-    folders = _input_folders(settings, top)
+    folders = input_folders(settings, top)
     if folders is None:
         raise NotInGit
     listed = _git(top, "diff", "--name-only", "--no-renames", "-z", sha, "--", *folders)
@@ -120,7 +121,7 @@ def staged_in_place(settings: Settings) -> set[str] | None:
     if len(shown) < 2 or shown[1] not in (b"sha1", b"sha256"):  # outside git, or a git too old to say
         return None
     top, object_format = Path(os.fsdecode(shown[0])).resolve(), shown[1].decode("ascii")
-    folders = _input_folders(settings, top)
+    folders = input_folders(settings, top)
     if folders is None:
         return None
     listed = _git(top, "ls-files", "--stage", "-z", "--", *folders)

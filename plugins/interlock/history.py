@@ -16,6 +16,7 @@ from pathlib import Path
 
 import git
 
+from . import gitfiles
 from .gitfiles import RevisionError
 from .model import Settings
 
@@ -259,20 +260,8 @@ def _status_of(content: bytes) -> str | None:
 
 
 def resolve_commit(repo: git.Repo, ref: str) -> str:
-    """Return the commit id a revision names, or raise RevisionError.
-
-    A ref comes from the command line of a CI job or a hook, so it is verified before any other
-    git command sees it: `--output=FILE` must never reach git as an option."""
-    if not ref or any(c in ref for c in "\0\n\r"):
-        raise RevisionError(f"'{ref}' is not a revision")
-    try:
-        sha = repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
-    except git.GitCommandError as exc:
-        raise RevisionError(f"'{ref}' is not a commit git knows") from exc
-    sha = sha.strip()
-    if not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", sha):  # pragma: no cover - rev-parse --verify prints one id
-        raise RevisionError(f"'{ref}' is not a commit git knows")
-    return str(sha)
+    """Return the commit id a revision names, or raise RevisionError (verified as gitfiles does it)."""
+    return gitfiles.resolve_commit(Path(repo.working_tree_dir or repo.git_dir), ref)
 
 
 def merge_base(repo: git.Repo, base: str, head: str) -> str:
@@ -284,17 +273,12 @@ def merge_base(repo: git.Repo, base: str, head: str) -> str:
     return str(found.splitlines()[0])
 
 
-def _input_folders(settings: Settings, work_tree: Path) -> list[str]:
-    folders = [settings.stories_dir, settings.priorities_dir, *([settings.weighing_dir] if settings.weighing_dir else [])]
-    return [folder.resolve().relative_to(work_tree).as_posix() for folder in folders]
-
-
 def staged_files(repo: git.Repo, settings: Settings) -> tuple[set[str], dict[str, bytes | None]]:
     """Return the input files staged for the next commit (changed against HEAD) and the staged
     content of every input file, keyed by path relative to the site root (None: a link that leaves
     the repository, to be reported as such)."""
     work_tree = Path(repo.working_tree_dir or settings.root).resolve()
-    folders = _input_folders(settings, work_tree)
+    folders = gitfiles.input_folders(settings, work_tree) or []  # the settings keep them inside the site, in the repository
     head = head_of(repo)
     changed = repo.git.diff("--cached", "--name-only", "--no-renames", "-z", *([head] if head else []), "--", *folders)
     if head is None:

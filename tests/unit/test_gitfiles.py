@@ -188,3 +188,17 @@ def test_folders_nested_deeper_than_pythons_recursion_are_walked(site: Path) -> 
         while deep != site / "stories" / "planned":
             deep.rmdir()
             deep = deep.parent
+
+
+def test_an_input_folder_linked_out_of_the_repository_is_a_usage_error(
+    site: Path, tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outside = tmp_path_factory.mktemp("outside")
+    (site / "priorities").rename(outside / "priorities")
+    (site / "priorities").symlink_to(outside / "priorities")
+    git(site, "add", "-A")
+    monkeypatch.chdir(site)
+    for args in (["--staged"], ["--changed-since", "HEAD"]):  # refused with the settings, before git is asked
+        assert cli.main(["check", *args]) == 2, args
+        err = capsys.readouterr().err
+        assert "'priorities_dir': 'priorities' is outside the site's folder" in err and "Traceback" not in err, err
