@@ -252,13 +252,14 @@ class Store:
 
     def put(self, kind: str, key: str, value: Any) -> None:
         """Keep a JSON-able value, to be written by `flush`."""
-        if self.file is None:
+        if self.file is not None:
+            self.put_encoded(kind, key, encode_json(value))
+
+    def put_encoded(self, kind: str, key: str, text: str | None) -> None:
+        """Keep a value `encode_json` made (in a worker, say), to be written by `flush`; None: nothing."""
+        if self.file is None or text is None:
             return
-        try:
-            # ASCII: a lone surrogate from a YAML escape round-trips as \udxxx instead of failing to encode.
-            self._pending[(kind, key)] = json.dumps(value, ensure_ascii=True, separators=(",", ":"))
-        except (TypeError, ValueError, RecursionError):
-            return  # not JSON: not cached
+        self._pending[(kind, key)] = text
         self._used.add((kind, key))
 
     def flush(self, *, sweep: Iterable[str] = (), keep: dict[str, int] | None = None) -> None:
@@ -319,6 +320,15 @@ class Store:
 # are objects with one tagged key, which no YAML mapping written natively has (a mapping with a key
 # starting with NUL is always written tagged): {"\0d": "2024-01-31"}, {"\0t": "2024-01-31T10:00:00+00:00"},
 # {"\0m": [[key, value], ...]}. Reading turns them back in json.loads's object hook, in one pass.
+
+
+def encode_json(value: Any) -> str | None:
+    """Return a value as the cache writes it, or None when it is not JSON (then it is not cached)."""
+    try:
+        # ASCII: a lone surrogate from a YAML escape round-trips as \udxxx instead of failing to encode.
+        return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError):
+        return None
 
 
 class Unencodable(TypeError):

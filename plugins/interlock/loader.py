@@ -12,7 +12,17 @@ from typing import Any
 
 from frontmatter.default_handlers import YAMLHandler
 
-from .cache import Store, Unencodable, decode_object, diagnostics_from_json, diagnostics_to_json, digest, encode_value, file_digest
+from .cache import (
+    Store,
+    Unencodable,
+    decode_object,
+    diagnostics_from_json,
+    diagnostics_to_json,
+    digest,
+    encode_json,
+    encode_value,
+    file_digest,
+)
 from .model import (
     SCALE,
     TIERS,
@@ -419,20 +429,28 @@ class DocumentCache:
                         continue
                 parse.append((index, path, rel, raw))
 
-        def job(item: tuple[int, Path, str, bytes]) -> Document:
+        keep = self.store.enabled
+
+        def job(item: tuple[int, Path, str, bytes]) -> tuple[Document, str | None, str | None]:
+            """Parse a file; with the cache, also encode its entries (in the worker, when forked)."""
             _, path, rel, raw = item
             doc = read_document(path, rel, front_matter=front_matter, raw=raw)
             if front_matter:
                 _spans(doc)
-            return doc
+            if keep:
+                with contextlib.suppress(Unencodable):  # a value YAML made that the cache does not keep: parsed again next time
+                    entry = encode_json(document_to_json(doc, raw))
+                    marks = encode_json([_marks_to_json(doc.key_marks), _marks_to_json(doc.value_marks)])
+                    if entry is not None and marks is not None:
+                        return doc, entry, marks
+            return doc, None, None
 
         parsed = forked_map(job, parse) or [job(item) for item in parse]
-        for (index, _, _, raw), doc in zip(parse, parsed, strict=True):
+        for (index, _, _, _), (doc, entry, marks) in zip(parse, parsed, strict=True):
             doc.source_digest = sources[index]
-            if self.store.enabled:
-                with contextlib.suppress(Unencodable):  # a value YAML made that the cache does not keep: parsed again next time
-                    self.store.put("doc", doc.source_digest, document_to_json(doc, raw))
-                    self.store.put("marks", doc.source_digest, [_marks_to_json(doc.key_marks), _marks_to_json(doc.value_marks)])
+            if entry is not None:
+                self.store.put_encoded("doc", doc.source_digest, entry)
+                self.store.put_encoded("marks", doc.source_digest, marks)
             found[index] = doc
         documents = [doc for doc in found if doc is not None]
         assert len(documents) == len(files)
