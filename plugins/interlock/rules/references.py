@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import itertools
+import math
 import re
 import string
 from collections.abc import Callable, Iterable, Iterator
@@ -184,15 +186,44 @@ def _similar_pairs(
 
     if new:  # imported only when there is something to compare (and before the workers fork)
         from rapidfuzz import fuzz, process
+        from rapidfuzz.distance import LCSseq
+
+        # Texts are compared in two bands of lengths (the longest, as most texts are cut to one length,
+        # and the others): the prefix test is sharper for a band's own lengths than for all of them.
+        longest = max(map(len, ordered))
+        sizes = set(map(len, ordered))
+        bands: list[tuple[list[int], list[str], list[str], dict[int, tuple[int, int]]]] = []
+        for band in ([k for k, t in enumerate(ordered) if len(t) == longest], [k for k, t in enumerate(ordered) if len(t) < longest]):
+            if band:
+                low, high = min(len(ordered[k]) for k in band), max(len(ordered[k]) for k in band)
+                tests = {size: _prefix_test(size, cutoff, low, high) for size in sizes}
+                slack = max(slack for _, slack in tests.values())
+                members = [ordered[k] for k in band]
+                bands.append((band, members, [text[: _PREFIX + slack] for text in members], tests))
+
+    def matches(at: int, begin: int, end: int) -> list[int]:
+        """Return the indexes k in [begin, end) of the texts near-duplicate of the at-th."""
+        query = ordered[at]
+        found: list[int] = []
+        for band, members, starts, tests in bands:
+            first, last = bisect.bisect_left(band, begin), bisect.bisect_left(band, end)
+            need, _ = tests[len(query)]
+            if first == last:
+                continue
+            if need <= 0:  # too short for a prefix to tell: compared whole
+                scored = process.extract(query, members[first:last], scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
+                found += [band[first + offset] for _, _, offset in scored]
+                continue
+            # Only the texts whose start keeps enough of the query's prefix (an exact bound: _prefix_test)
+            kept = process.extract(query[:_PREFIX], starts[first:last], scorer=LCSseq.similarity, score_cutoff=need, limit=None)
+            candidates = sorted(first + offset for _, _, offset in kept)
+            scored = process.extract(query, [members[c] for c in candidates], scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
+            found += [band[candidates[offset]] for _, _, offset in scored]
+        return found
 
     def similar_to(n: int) -> list[int]:
         at = len(seen) + n
-        found = [
-            offset
-            for _, _, offset in process.extract(ordered[at], ordered[: len(seen)], scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
-        ]
-        later = process.extract(ordered[at], ordered[at + 1 :], scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
-        return found + [at + 1 + offset for _, _, offset in later]
+        return matches(at, 0, len(seen)) + matches(at, at + 1, len(ordered))
 
     # A cold run compares every pair: by forked workers when there are many texts.
     rows = forked_map(similar_to, range(len(new))) or [similar_to(n) for n in range(len(new))]
@@ -205,6 +236,44 @@ def _similar_pairs(
     for a, b in similar:
         pairs.update((min(i, j), max(i, j)) for i in by_key[a] for j in by_key[b])
     return pairs
+
+
+_PREFIX = 100  # characters of each text a first, cheaper comparison looks at
+
+
+def _prefix_test(length: int, cutoff: float, shortest: int, longest: int) -> tuple[int, int]:
+    """Return (need, slack) for a text `length` long: any text `shortest` to `longest` long whose
+    fuzz.ratio with it reaches `cutoff` has a start (its first _PREFIX + slack characters) holding a
+    common subsequence of at least `need` characters with the text's first _PREFIX (need <= 0: the
+    test rules nothing out).
+
+    Why: the ratio of texts a and b is 200 * L / (|a| + |b|), L their longest common subsequence,
+    so L >= Lmin = cutoff * (|a| + |b|) / 200. In that subsequence, a drops |a| - L characters and b
+    |b| - L; a character of a's first P that is kept is matched in b's first P + |b| - L. So a's first
+    P and b's first P + (|b| - Lmin) hold a common subsequence of P - (|a| - Lmin) characters or more.
+    Taken over every length b may have, that is the bound; the ratio is then computed only for the
+    texts that pass, so the pairs found are exactly those of comparing all."""
+
+    def least(other: int) -> int:  # Lmin; the float ratio may round up, so one less is safe
+        return math.ceil(cutoff * (length + other) / 200 - 1e-6)
+
+    def possible(other: int) -> bool:
+        return least(other) <= min(length, other)
+
+    if length <= _PREFIX or cutoff <= 0 or cutoff >= 200:
+        return 0, 0
+    # The lengths b may have make an interval: Lmin - |b| never grows with |b|, and Lmin never shrinks.
+    # Start below its low end and above its high end (a length past either is impossible), then step in.
+    low = max(1, shortest, int(length * cutoff / (200 - cutoff)) - 2)
+    while low <= longest and not possible(low):
+        low += 1
+    high = min(longest, int(length * (200 - cutoff) / cutoff) + 2)
+    while high >= low and not possible(high):
+        high -= 1
+    if high < low:
+        return 0, 0  # no text can be near this one: they are compared whole (and none matches)
+    # |a| - Lmin is largest for the shortest b, |b| - Lmin for the longest.
+    return _PREFIX - (length - least(low)), high - least(high)
 
 
 def _prepared(kind: str, text: str) -> str:
