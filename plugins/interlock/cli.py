@@ -335,7 +335,7 @@ def export(fmt: str, output: Path | None, config_file: Path | None) -> None:
     Example:
         interlock export --format csv --output roadmap.csv
     """
-    from .export import export_csv, export_model
+    from .export import export_csv, export_model, model_json
     from .history import HistoryCache
     from .siteconfig import read_site_config
     from .urls import Urls
@@ -347,7 +347,7 @@ def export(fmt: str, output: Path | None, config_file: Path | None) -> None:
     roadmap = build_roadmap(settings)
     urls = Urls(config.get("use_directory_urls", True) is not False)
     model = export_model(roadmap, urls, HistoryCache().get(settings.root, settings.stories_dir), site_url=site_url)
-    text = json.dumps(model, indent=1, ensure_ascii=False) + "\n" if fmt == "json" else export_csv(model)
+    text = model_json(model) if fmt == "json" else export_csv(model)
     if output is None:
         click.echo(text, nl=False)
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import Any
 
 from .attachments import site_path
@@ -45,6 +46,25 @@ def export_history(history: History | None, story: Story) -> dict[str, Any] | No
         "contributors": [c.name for c in found.contributors],
         "statuses": [{"date": utc_date(c.date), "status": c.status} for c in found.statuses],
     }
+
+
+def model_json(model: dict[str, Any]) -> str:
+    """Return the model as the text of /roadmap.json: each top-level key on a line of its own, and each
+    item of a top-level list (a story, a project) on one line. A diff then shows which story changed,
+    and json.dumps writes every line with its fast encoder (with indent it takes a pure-Python one,
+    a third of a second for 1,000 stories)."""
+
+    def compact(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+    lines = []
+    for key, value in model.items():
+        if isinstance(value, list) and value:
+            items = ",\n".join(f"  {compact(item)}" for item in value)
+            lines.append(f" {compact(key)}: [\n{items}\n ]")
+        else:
+            lines.append(f" {compact(key)}: {compact(value)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
 def export_model(roadmap: Roadmap, urls: Urls, history: History | None = None, *, site_url: str | None = None) -> dict[str, Any]:

@@ -8,7 +8,6 @@ builder publishes the same page, and no builder's Markdown extension can act on 
 from __future__ import annotations
 
 import html
-import json
 import os
 import re
 from collections.abc import Callable
@@ -23,7 +22,7 @@ import yaml
 
 from .attachments import site_path
 from .body import BodyRenderer, Heading
-from .export import export_model
+from .export import export_model, model_json
 from .feeds import build_feeds
 from .history import History
 from .linking import Roadmap
@@ -337,5 +336,5 @@ def generate_tree(
     for story_id in roadmap.stories:
         for name, attachment in roadmap.attachments.published(story_id).items():
             tree.add(site_path(story_id, name), attachment.content)
-    tree.add("roadmap.json", json.dumps(export_model(roadmap, urls, history, site_url=site_url), indent=1, ensure_ascii=False) + "\n")
+    tree.add("roadmap.json", model_json(export_model(roadmap, urls, history, site_url=site_url)))
     return tree

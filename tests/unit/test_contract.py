@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from interlock import build_roadmap, load_settings
-from interlock.export import SCHEMA_VERSION, export_model
+from interlock.export import SCHEMA_VERSION, export_model, model_json
 from interlock.generate import generate_tree
 from interlock.history import HistoryCache
 from interlock.linking import Roadmap
@@ -124,3 +126,23 @@ def test_with_site_url_the_export_names_the_served_schema() -> None:
     model = export_model(roadmap_of(FIXTURES / "minimal"), Urls(), site_url="https://roadmap.example.org/")
     assert next(iter(model)) == "$schema" and model["$schema"] == "https://roadmap.example.org/schemas/roadmap.schema.json"
     assert problems(model) == []
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(), _JSON, max_size=6))
+def test_roadmap_json_reads_back_as_the_model_with_one_line_per_listed_item(model: dict[str, object]) -> None:
+    text = model_json(model)
+    assert json.loads(text) == model
+    assert text.endswith("}\n")
+    lines = [line.removesuffix(",") for line in text.split("\n")]
+    for value in model.values():
+        if isinstance(value, list) and value:
+            for item in value:  # each item of a top-level list (a story, a project) is a line of its own
+                assert f"  {json.dumps(item, ensure_ascii=False, separators=(', ', ': '))}" in lines
