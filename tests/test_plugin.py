@@ -152,6 +152,10 @@ def test_search_index_holds_story_text(minimal_site: Path) -> None:
     assert not locations & {"stories/", "ranking/", "projects/", "releases/", "releases/2025.1/"}
     assert "projects/alpha/" in locations
     assert not any("needs liaison" in doc["text"] for doc in index["docs"] if doc["location"].startswith("stories/"))
+    # A page kept out of the index (a packet) is handed to the search plugin empty, and published whole.
+    assert not any(doc["location"].startswith("print/") for doc in index["docs"])
+    packet = (minimal_site / "print" / "2025.1" / "index.html").read_text("utf-8")
+    assert "zebra" in packet
 
 
 def test_broken_site_fails_strict_build_with_every_diagnostic(tmp_path: Path) -> None:
