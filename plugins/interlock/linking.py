@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from .body import BodyRenderer, RenderedBody
 from .bodycache import StoredBodyRenderer
 from .cache import Store, diagnostics_from_json, diagnostics_to_json, digest, settings_key
 from .converter import converter_helper
-from .loader import Document, DocumentCache, build_project, build_story, build_weighing
+from .loader import Document, DocumentCache, build_project, build_story, build_weighing, marks_in_store
 from .model import ALIGNMENTS, STATUSES, Backing, Decline, Diagnostic, Liaison, PriorityItem, Project, Settings, Story, Weighing
 from .parallel import PARALLEL_AT, Helper, collections_paused, forked_map
 from .rules import iter_corpus_problems, iter_priority_problems, iter_story_problems, list_inputs
@@ -275,7 +276,8 @@ def _check_in_parallel(
     if len(ids) < PARALLEL_AT:
         return {}
     for sid in ids:
-        docs[sid].read_marks()  # from the cache on disk, here: a worker must not use its connection
+        if marks_in_store(docs[sid]):
+            docs[sid].read_marks()  # from the cache on disk, here: a worker must not use its connection
         if bodies.known(stories[sid].body):
             bodies.render(stories[sid].body)
     plain = bodies.detached()
@@ -336,14 +338,29 @@ def load_inputs(
     docs: dict[str, Document] = {}
     stories: dict[str, Story] = {}
 
+    made_facts: dict[str, Facts] = {}  # of the stories parsed by read(), made where they were parsed
+    home = os.getpid()
+
+    def facts_where_parsed(doc: Document, path: Path) -> tuple[Story | None, Facts]:
+        """Return the story a document makes (here; a worker's is made again here, which costs less
+        than passing it) and its facts."""
+        story = build_story(doc, path.stem) if isinstance(doc.data, dict) else None
+        return (story if os.getpid() == home else None), _facts_of(doc, story, with_digest=True)
+
     def read(ids: Iterable[str]) -> None:
         """Read the documents of these stories, and build the stories, unless they were read."""
         wanted = [story_files[sid] for sid in dict.fromkeys(ids) if sid not in docs]
         with collections_paused():
-            for (path, _), doc in zip(wanted, cache.read_many(wanted, front_matter=True), strict=True):
+            # With the cache, each story's facts are made by the worker that parses it: they read every
+            # position, which a worker hands back only as text.
+            derive = facts_where_parsed if lazily else None
+            for (path, _), (doc, made) in zip(wanted, cache.read_many_derived(wanted, front_matter=True, derive=derive), strict=True):
                 docs[path.stem] = doc
+                story, fact = made if made is not None else (None, None)
                 if isinstance(doc.data, dict):
-                    stories[path.stem] = build_story(doc, path.stem)
+                    stories[path.stem] = story if story is not None else build_story(doc, path.stem)
+                if fact is not None:
+                    made_facts[path.stem] = fact
 
     # With a cache, what the rules across stories read of each story is kept by the file's digest
     # (its facts): a story that did not change is read only if a rule must look at it again.
@@ -381,7 +398,8 @@ def load_inputs(
             store.touch("doc", sources[sid])
             store.touch("marks", sources[sid])
             continue
-        facts[sid] = _facts_of(docs[sid], stories.get(sid), with_digest=lazily)
+        made = made_facts.pop(sid, None)
+        facts[sid] = made if made is not None else _facts_of(docs[sid], stories.get(sid), with_digest=lazily)
         if lazily and facts[sid].source:
             store.put("facts", facts[sid].source, facts[sid].to_json())
     story_ids = {sid for sid, fact in facts.items() if fact.story}

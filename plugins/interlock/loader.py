@@ -4,8 +4,10 @@ the source position of every key and value, plus the model objects built from th
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -390,7 +392,16 @@ class DocumentCache:
     def read_many(self, files: list[tuple[Path, str]], *, front_matter: bool) -> list[Document]:
         """Return the parsed documents of the files (path, path relative to the site root), in order;
         the files to parse anew are parsed by forked workers when there are many."""
+        return [doc for doc, _ in self.read_many_derived(files, front_matter=front_matter)]
+
+    def read_many_derived(
+        self, files: list[tuple[Path, str]], *, front_matter: bool, derive: Callable[[Document, Path], Any] | None = None
+    ) -> list[tuple[Document, Any]]:
+        """Return (document, derived) for each of the files, in order, as `read_many` does: `derived` is
+        what `derive(document, path)` returns for a document parsed anew, where it was parsed (by a
+        forked worker, when there are many), and None for a document known already."""
         found: list[Document | None] = []
+        derived: dict[int, Any] = {}
         stats: list[tuple[int, int] | None] = []
         parse: list[tuple[int, Path, str, bytes]] = []  # (index, path, rel, bytes) of each file to parse
         sources: dict[int, str] = {}
@@ -430,34 +441,44 @@ class DocumentCache:
                 parse.append((index, path, rel, raw))
 
         keep = self.store.enabled
+        parent = os.getpid()
 
-        def job(item: tuple[int, Path, str, bytes]) -> tuple[Document, str | None, str | None]:
+        def job(item: tuple[int, Path, str, bytes, str]) -> tuple[Document, str | None, str | None, Any]:
             """Parse a file; with the cache, also encode its entries (in the worker, when forked)."""
-            _, path, rel, raw = item
+            _, path, rel, raw, source = item
             doc = read_document(path, rel, front_matter=front_matter, raw=raw)
+            doc.source_digest = source
             if front_matter:
                 _spans(doc)
+            entry = marks = None
             if keep:
                 with contextlib.suppress(Unencodable):  # a value YAML made that the cache does not keep: parsed again next time
                     entry = encode_json(document_to_json(doc, raw))
                     marks = encode_json([_marks_to_json(doc.key_marks), _marks_to_json(doc.value_marks)])
-                    if entry is not None and marks is not None:
-                        return doc, entry, marks
-            return doc, None, None
+                if entry is None or marks is None:
+                    entry = marks = None
+            made = derive(doc, path) if derive is not None else None
+            if marks is not None and os.getpid() != parent:
+                # A worker hands back the positions as their JSON text, made into tables where a problem
+                # needs one: passing the tables cost the parent more than parsing took the worker.
+                doc.key_marks, doc.value_marks = {}, {}
+                doc.stored_marks = MarksText(marks)
+            return doc, entry, marks, made
 
-        parsed = forked_map(job, parse) or [job(item) for item in parse]
-        for (index, _, _, _), (doc, entry, marks) in zip(parse, parsed, strict=True):
-            doc.source_digest = sources[index]
+        items = [(index, path, rel, raw, sources[index]) for index, path, rel, raw in parse]
+        parsed = forked_map(job, items) or [job(item) for item in items]
+        for (index, _, _, _), (doc, entry, marks, made) in zip(parse, parsed, strict=True):
             if entry is not None:
                 self.store.put_encoded("doc", doc.source_digest, entry)
                 self.store.put_encoded("marks", doc.source_digest, marks)
             found[index] = doc
+            derived[index] = made
         documents = [doc for doc in found if doc is not None]
         assert len(documents) == len(files)
         for (path, _), seen, doc in zip(files, stats, documents, strict=True):
             if seen is not None:
                 self._entries[path] = (seen, doc)
-        return documents
+        return [(doc, derived.get(index)) for index, doc in enumerate(documents)]
 
     def _cached(self, rel: str, front_matter: bool, source: FileBytes, key: str) -> Document | None:
         """Return the document kept in the cache on disk for the file's bytes (digest `key`), or None."""
@@ -535,6 +556,26 @@ def _marks_from_json(raw: Any) -> Marks | None:
     except (TypeError, IndexError, KeyError):
         return None
     return marks if all(type(line) is int and type(col) is int for line, col in marks.values()) else None
+
+
+class MarksText:
+    """The positions of a document as the cache keeps them (JSON text), made into its tables when first
+    needed (a Document's stored_marks): what a forked worker hands back instead of the tables."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __call__(self) -> tuple[Marks, Marks]:
+        raw = json.loads(self.text, object_hook=decode_object)
+        keys, values = _marks_from_json(raw[0]), _marks_from_json(raw[1])
+        if keys is None or values is None:  # pragma: no cover - the text is the worker's own encoding
+            raise ValueError("malformed positions")
+        return keys, values
+
+
+def marks_in_store(doc: Document) -> bool:
+    """Return whether the document's positions are still to be read from the cache on disk (not in memory)."""
+    return doc.stored_marks is not None and not isinstance(doc.stored_marks, MarksText)
 
 
 def _body_start(doc: Document, raw: bytes) -> int | None:

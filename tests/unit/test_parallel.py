@@ -15,7 +15,7 @@ from interlock.bodycache import StoredBodyRenderer
 from interlock.cache import Store
 from interlock.checking import run_check
 from interlock.converter import converter_helper
-from interlock.loader import DocumentCache
+from interlock.loader import DocumentCache, MarksText, marks_in_store, read_document
 from interlock.rules import load_settings
 from interlock.siteconfig import read_site_options
 
@@ -107,6 +107,24 @@ def test_stories_checked_by_workers_say_what_one_by_one_says(many_stories: Path,
     _, stories, *_ = linking.load_inputs(settings, DocumentCache(again), bodies=bodies)
     assert sum(bool(bodies.render(story.body).html) for story in stories.values()) > 50
     assert bodies._instance is None  # every body came from the cache: no converter was made
+
+
+@pytest.mark.skipif(not CAN_FORK, reason="forked workers run on Linux with two cores or more")
+def test_documents_parsed_by_workers_hand_back_their_positions_as_text(many_stories: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the cache, a worker passes a document's positions as the JSON it keeps: every position
+    read from that text is the one a parse in this process finds, and it is read only when asked."""
+    monkeypatch.delenv("INTERLOCK_CACHE", raising=False)
+    files = [(path, f"stories/{path.name}") for path in sorted((many_stories / "stories").glob("*.md"))]
+    assert len(files) >= parallel.PARALLEL_AT
+    derived = DocumentCache(Store.for_site(many_stories)).read_many_derived(files, front_matter=True, derive=lambda doc, path: path.stem)
+    for (path, rel), (doc, stem) in zip(files, derived, strict=True):
+        direct = read_document(path, rel, front_matter=True)
+        assert stem == path.stem  # derived where it was parsed
+        if direct.data is None:
+            continue
+        assert isinstance(doc.stored_marks, MarksText) and not doc.key_marks and not marks_in_store(doc)
+        assert doc.where(("title",), value=True) == direct.where(("title",), value=True)  # read from the text now
+        assert doc.stored_marks is None and (doc.key_marks, doc.value_marks) == (direct.key_marks, direct.value_marks)
 
 
 @pytest.mark.skipif(not CAN_FORK, reason="a forked helper runs on Linux with two cores or more")

@@ -51,7 +51,7 @@ def iter_priority_problems(doc: Document, project: Project, settings: Settings) 
             )
         if not isinstance(plan, dict):
             continue
-        seen: dict[str, int] = {}
+        seen: dict[str, tuple[str | int, ...]] = {}  # where each item id is first (its line is looked up only for a message)
         for kind in ("priorities", "without_plan"):
             for i, item in enumerate(_list(plan.get(kind))):
                 item_id = item.get("id") if isinstance(item, dict) else None
@@ -63,9 +63,10 @@ def iter_priority_problems(doc: Document, project: Project, settings: Settings) 
                     yield doc.problem(
                         where,
                         "R402",
-                        f"item id '{item_id}' is used twice in release {release} (first at line {seen[item_id]}); give each item its own id",
+                        f"item id '{item_id}' is used twice in release {release} (first at line {doc.where(seen[item_id], value=True)[0]}); "
+                        "give each item its own id",
                         value=True,
                     )
                 else:
-                    seen[item_id] = doc.where(where, value=True)[0]
+                    seen[item_id] = where
     yield from iter_url_problems(doc, urls)
