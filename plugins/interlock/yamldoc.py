@@ -34,6 +34,7 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 _HIDDEN_BREAKS = {"\x85": "\ufdd0", "\u2028": "\ufdd1", "\u2029": "\ufdd2"}
 _HIDE = str.maketrans(_HIDDEN_BREAKS)
 _SHOW = str.maketrans({v: k for k, v in _HIDDEN_BREAKS.items()})
+_SHOW_CHARS = tuple(_HIDDEN_BREAKS.values())
 _KEY_WITHOUT_SPACE = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][\w-]*):(?=[^\s:/])(\S.*)$")
 
 
@@ -129,14 +130,26 @@ class _Frame:
     path: Path_
     key: str | None = None  # a mapping's key waiting for its value
     skip_value: bool = False  # the value after a refused or duplicate key is read and dropped
+    mapping: bool = False  # whether `value` is a dict (known once, not asked of every event)
+
+
+_STARTS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+_PASSED = (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)
+# The tag YAML resolves a plain scalar to depends on its text alone: keys and short values repeat
+# across thousands of files, and resolving each (a few regular expressions) was a fifth of parsing.
+_RESOLVED: dict[str, str] = {}
+_RESOLVED_MAX = 20_000
+_RESOLVED_TEXT = 64  # longer texts are resolved each time (prose, seldom repeated)
 
 
 class _Builder:
     """Builds plain values from YAML events with an explicit stack, recording marks and pitfalls."""
 
-    def __init__(self, doc: Document, lines: list[str], line_offset: int) -> None:
+    def __init__(self, doc: Document, lines: list[str], line_offset: int, *, hidden: bool = True) -> None:
         self.doc = doc
         self.lines = lines
+        self.hidden = hidden  # whether the text may hold hidden line breaks to put back in its values
         self.offset = line_offset
         self.count = 0
         self.resolver = Resolver()
@@ -154,36 +167,46 @@ class _Builder:
         root: Any = None
         documents = 0
         skipping = 0  # depth inside a subtree that is read and dropped
+        value_marks = self.doc.value_marks
+        offset = self.offset
+        scalar_event, mapping_start = yaml.ScalarEvent, yaml.MappingStartEvent
         for event in events:
-            if isinstance(event, yaml.DocumentStartEvent):
+            kind = type(event)  # the parsers make events of exactly these classes
+            if kind is scalar_event or kind in _ENDS:
+                start = False
+            elif kind in _STARTS:
+                start = True
+            elif kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     raise _Refused(*self.mark(event), "R003", "a second YAML document ('---') in one file; keep one document")
                 continue
-            if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
+            elif kind in _PASSED:
                 continue
-            if isinstance(event, yaml.AliasEvent):
+            elif kind is yaml.AliasEvent:
                 raise _Refused(
                     *self.mark(event), "R006", f"alias '*{event.anchor}': anchors and aliases are not allowed; write the value out"
                 )
-            tag = getattr(event, "tag", None)
+            else:  # pragma: no cover - no other kind of event exists
+                continue
+            tag = event.tag if kind is not yaml.MappingEndEvent and kind is not yaml.SequenceEndEvent else None
             if tag and tag != "!" and tag not in _ALLOWED_TAGS:  # events carry a tag only where the text wrote one
                 written = "!!" + tag[len("tag:yaml.org,2002:") :] if tag.startswith("tag:yaml.org,2002:") else tag
                 raise _Refused(
                     *self.mark(event), "R003", f"the YAML tag '{written}' is not allowed; remove it (and quote the value if needed)"
                 )
-            anchor = getattr(event, "anchor", None)
+            anchor = event.anchor if kind is not yaml.MappingEndEvent and kind is not yaml.SequenceEndEvent else None
             if anchor is not None:
                 raise _Refused(*self.mark(event), "R006", f"anchor '&{anchor}': anchors and aliases are not allowed; remove '&{anchor}'")
             if skipping:
-                if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                if start:
                     skipping += 1
-                elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                elif kind in _ENDS:
                     skipping -= 1
                 if not skipping and stack:
                     stack[-1].key = None
                 continue
-            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            if kind in _ENDS:
                 done = stack.pop()
                 if not stack:
                     root = done.value
@@ -191,32 +214,33 @@ class _Builder:
                     stack[-1].key = None
                 continue
             frame = stack[-1] if stack else None
-            if isinstance(frame, _Frame) and isinstance(frame.value, dict) and frame.key is None and not frame.skip_value:
+            if frame is not None and frame.mapping and frame.key is None and not frame.skip_value:
                 self.key(event, frame)
-                if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                if start:
                     skipping = 1  # a list or mapping as a key: reported, then it and its value are dropped
                     frame.skip_value = True
                 continue
             if frame is not None and frame.skip_value:
                 frame.skip_value = False
-                if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                if start:
                     skipping = 1
                 else:
                     frame.key = None
                 continue
-            path: Path_ = () if frame is None else (*frame.path, frame.key if isinstance(frame.value, dict) else len(frame.value))  # type: ignore[arg-type]
+            path: Path_ = () if frame is None else (*frame.path, frame.key if frame.mapping else len(frame.value))  # type: ignore[arg-type]
             self.count += 1
             if self.count > MAX_YAML_VALUES:
                 raise _Refused(*self.mark(event), "R006", f"more than {MAX_YAML_VALUES} values; split the file")
-            self.doc.value_marks.setdefault(path, self.mark(event))
-            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if path not in value_marks:
+                value_marks[path] = (event.start_mark.line + 1 + offset, event.start_mark.column + 1)
+            if start:
                 if len(stack) >= MAX_YAML_DEPTH:
                     raise _Refused(*self.mark(event), "R006", f"nested more than {MAX_YAML_DEPTH} levels deep; write a flatter structure")
-                container: dict[str, Any] | list[Any] = {} if isinstance(event, yaml.MappingStartEvent) else []
+                mapping = kind is mapping_start
+                container: dict[str, Any] | list[Any] = {} if mapping else []
                 self.store(frame, container)
-                stack.append(_Frame(container, path))
+                stack.append(_Frame(container, path, mapping=mapping))
                 continue
-            assert isinstance(event, yaml.ScalarEvent)
             value = self.scalar(event, path)
             if frame is None:
                 root = value
@@ -228,11 +252,11 @@ class _Builder:
     def store(self, frame: _Frame | None, value: Any) -> None:
         if frame is None:
             return
-        if isinstance(frame.value, dict):
+        if frame.mapping:
             assert frame.key is not None
-            frame.value[frame.key] = value
+            frame.value[frame.key] = value  # type: ignore[call-overload]
         else:
-            frame.value.append(value)
+            frame.value.append(value)  # type: ignore[union-attr]
 
     def key(self, event: Any, frame: _Frame) -> None:
         if not isinstance(event, yaml.ScalarEvent):
@@ -241,7 +265,7 @@ class _Builder:
         tag = self.tag_of(event)
         if tag == _MERGE_TAG:
             raise _Refused(*self.mark(event), "R006", "merge key '<<': merging mappings is not allowed; write the keys out")
-        name = event.value.translate(_SHOW)
+        name = event.value.translate(_SHOW) if self.hidden else event.value
         if tag != _STR_TAG and event.value:
             try:
                 value = self.construct(event, tag)
@@ -266,7 +290,13 @@ class _Builder:
             return str(event.tag)
         if event.tag == "!" or not event.implicit[0]:
             return _STR_TAG  # quoted, or a block scalar, or the non-specific tag
-        return str(self.resolver.resolve(ScalarNode, event.value, (True, False)))  # type: ignore[no-untyped-call]
+        text = event.value
+        tag = _RESOLVED.get(text)
+        if tag is None:
+            tag = str(self.resolver.resolve(ScalarNode, text, (True, False)))  # type: ignore[no-untyped-call]
+            if len(text) <= _RESOLVED_TEXT and len(_RESOLVED) < _RESOLVED_MAX:
+                _RESOLVED[text] = tag
+        return tag
 
     def construct(self, event: yaml.ScalarEvent, tag: str) -> Any:
         node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)  # type: ignore[arg-type]
@@ -275,7 +305,7 @@ class _Builder:
     def scalar(self, event: yaml.ScalarEvent, path: Path_) -> Any:
         tag = self.tag_of(event)
         if tag == _STR_TAG:
-            value: Any = event.value.translate(_SHOW)
+            value: Any = event.value.translate(_SHOW) if self.hidden else event.value
             self.check_comment(event, path)
             return value
         try:
@@ -297,7 +327,8 @@ class _Builder:
             return
         rest = self.lines[end.line][end.column :]
         if rest.startswith(" #") and not rest.startswith(" # "):
-            whole = (event.value + rest).strip().translate(_SHOW)
+            whole = (event.value + rest).strip()
+            whole = whole.translate(_SHOW) if self.hidden else whole
             name = ".".join(str(step) for step in path) or "value"
             line, col = end.line + 1 + self.offset, end.column + 2
             self.doc.diagnostics.append(
@@ -315,7 +346,10 @@ class _Builder:
 
 def parse_yaml(text: str, doc: Document, line_offset: int = 0) -> None:
     """Parse `text` and fill `doc.data` and its marks; problems become diagnostics on `doc`."""
-    hidden = text.translate(_HIDE) if not any(c in text for c in _HIDDEN_BREAKS.values()) else text
+    # Line breaks editors do not count are hidden (_HIDDEN_BREAKS), unless the text holds a character
+    # that stands for one: then nothing is hidden, and nothing put back in the values.
+    can_hide = not any(c in text for c in _SHOW_CHARS)
+    hidden = text.translate(_HIDE) if can_hide else text
     lines = hidden.split("\n")
     too_deep = _flow_too_deep(lines) if hidden.count("[") + hidden.count("{") > MAX_YAML_DEPTH else None
     if too_deep is not None:
@@ -332,7 +366,7 @@ def parse_yaml(text: str, doc: Document, line_offset: int = 0) -> None:
             )
         )
         return
-    builder = _Builder(doc, lines, line_offset)
+    builder = _Builder(doc, lines, line_offset, hidden=can_hide and any(c in text for c in _HIDDEN_BREAKS))
     try:
         doc.data = builder.build(iter(yaml.parse(hidden, Loader=_YamlLoader)))
     except _Refused as exc:
