@@ -68,7 +68,6 @@ EXTENSIONS: list[str | type[Extension]] = [
     GitHubExtension,
     "tables",
     "toc",
-    "admonition",
     "footnotes",
     "pymdownx.superfences",
     "pymdownx.highlight",

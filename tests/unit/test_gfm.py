@@ -140,6 +140,8 @@ CASES: list[tuple[str, str, str, int | None]] = [
     # 4.8 Paragraphs
     ("paragraphs", "two-paragraphs", "One line\nsecond line.\n\nNext paragraph.\n", None),
     ("paragraphs", "leading-spaces", "   Indented a little.\n", None),
+    # MkDocs sites often enable admonitions; GitHub shows their markers as text, and so do story pages.
+    ("paragraphs", "admonition-marker-is-text", '!!! note "Heads up"\n    Quotas reset nightly.\n', None),
     # 4.10 Tables
     ("tables", "aligned", "| Project | Gap |\n|:--|--:|\n| nova | 3 |\n| cinder | 1 |\n", None),
     ("tables", "no-outer-pipes", "Project | Owner\n--- | ---\nneutron | ops\n", None),
