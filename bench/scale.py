@@ -7,10 +7,11 @@ For each N it generates a corpus (bench/corpus.py) and measures, each in a fresh
       build after the checks, which reuses what they converted (as a CI job that checks, then builds)
   (c) the floor: the same story Markdown built by plain mkdocs-material, no plugin, no story in the nav
       (with `--profile proposals`, with the Markdown extensions Material needs for that Markdown)
+With `--repeat R`, (a) cold, (b) cold and (c) run R times, taking turns, and their medians are shown.
 Then it prints the table with (b)/(c) and the growth of each from 1,000 to 4,000 stories, and times a
 `mkdocs serve` rebuild after a one-story edit at the size nearest 1,000.
 
-    bench/run [--sizes 250 1000 4000] [--projects 60] [--releases 10] [--profile synthetic|proposals]
+    bench/run [--sizes 250 1000 4000] [--projects 60] [--releases 10] [--profile synthetic|proposals] [--repeat 3]
     bench/run --profile proposals --sizes 650 --projects 30     # real-sized proposals (about 30 KB each)
 """
 
@@ -21,6 +22,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -114,6 +116,7 @@ def main() -> None:
     parser.add_argument("--releases", type=int, default=10)
     parser.add_argument("--no-serve", action="store_true", help="skip the mkdocs serve rebuild")
     parser.add_argument("--profile", choices=["synthetic", "proposals"], default="synthetic")
+    parser.add_argument("--repeat", type=int, default=1, help="take the median of this many cold builds, cold checks and floors")
     args = parser.parse_args()
     releases = [f"{2020 + i // 2}.{1 + i % 2}" for i in range(args.releases)]
     rows = {}
@@ -121,6 +124,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="interlock-scale-"))
     print(
         f"corpora in {work}; profile {args.profile}; P={args.projects}, R={args.releases}; {os.cpu_count()} CPUs; "
+        f"medians of {args.repeat} cold run(s); "
         f"Python {sys.version.split()[0]}"
     )
     built_after_check: dict[int, float] = {}
@@ -128,9 +132,20 @@ def main() -> None:
         root = work / f"n{n}"
         generate(root, n, args.projects, args.releases, profile=args.profile)
         size = sum(p.stat().st_size for p in (root / "stories").rglob("*.md")) / n / 1024
-        build, memory = measure([str(BIN / "mkdocs"), "build", "-q", "-d", str(root / "site")], root, cache=False)
-        shutil.rmtree(root / "site")
-        check, _ = measure([str(BIN / "interlock"), "check"], root)  # cold: no .cache yet
+        floor_root = floor_site(root, releases, FLOOR_EXTENSIONS if args.profile == "proposals" else None)
+        # The ratios to the floor are of medians, the build, the cold check and the floor taking turns:
+        # on a shared machine the same command varies by a third from one minute to the next.
+        runs: list[tuple[float, float, float, float]] = []
+        for _ in range(args.repeat):
+            build, memory = measure([str(BIN / "mkdocs"), "build", "-q", "-d", str(root / "site")], root, cache=False)
+            shutil.rmtree(root / "site")
+            shutil.rmtree(root / ".cache", ignore_errors=True)
+            check, _ = measure([str(BIN / "interlock"), "check"], root)  # cold: no .cache yet
+            floor, _ = measure([str(BIN / "mkdocs"), "build", "-q", "-d", str(floor_root / "site")], floor_root)
+            shutil.rmtree(floor_root / "site")
+            runs.append((build, memory, check, floor))
+        build, check, floor = (statistics.median(run[i] for run in runs) for i in (0, 2, 3))
+        memory = max(run[1] for run in runs)
         warm, _ = measure([str(BIN / "interlock"), "check"], root)
         edit_story(root, "One more sentence from the benchmark.")
         edited, _ = measure([str(BIN / "interlock"), "check"], root)
@@ -142,8 +157,6 @@ def main() -> None:
         checks[n] = (warm, edited, since, staged)
         built_after_check[n], _ = measure([str(BIN / "mkdocs"), "build", "-q", "-d", str(root / "site")], root)
         pages = sum(1 for _ in (root / "site").rglob("index.html"))
-        floor_root = floor_site(root, releases, FLOOR_EXTENSIONS if args.profile == "proposals" else None)
-        floor, _ = measure([str(BIN / "mkdocs"), "build", "-q", "-d", str(floor_root / "site")], floor_root)
         rows[n] = (check, build, floor, memory, pages)
         print(
             f"  N={n} ({size:.1f} KB per story): check {check:.2f} s, build {build:.2f} s ({pages} pages; "
