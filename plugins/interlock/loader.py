@@ -496,11 +496,9 @@ class DocumentCache:
     def _stored_marks(self, rel: str, front_matter: bool, source: FileBytes, key: str) -> tuple[Marks, Marks]:
         """Return the positions of a document read from the cache: from their own entry, or from parsing
         its bytes again when that entry cannot be read (a position is never guessed)."""
-        kept = self.store.get("marks", key, hook=decode_object)
-        if isinstance(kept, list) and len(kept) == 2:
-            keys, values = _marks_from_json(kept[0]), _marks_from_json(kept[1])
-            if keys is not None and values is not None:
-                return keys, values
+        kept = _marks_pair(self.store.get("marks", key, hook=decode_object))
+        if kept is not None:
+            return kept
         again = read_document(source.path, rel, front_matter=front_matter, raw=source.read())
         return again.key_marks, again.value_marks
 
@@ -558,6 +556,14 @@ def _marks_from_json(raw: Any) -> Marks | None:
     return marks if all(type(line) is int and type(col) is int for line, col in marks.values()) else None
 
 
+def _marks_pair(raw: Any) -> tuple[Marks, Marks] | None:
+    """Return the two tables of positions of a "marks" entry read back (None when malformed)."""
+    if not (isinstance(raw, list) and len(raw) == 2):
+        return None
+    keys, values = _marks_from_json(raw[0]), _marks_from_json(raw[1])
+    return (keys, values) if keys is not None and values is not None else None
+
+
 class MarksText:
     """The positions of a document as the cache keeps them (JSON text), made into its tables when first
     needed (a Document's stored_marks): what a forked worker hands back instead of the tables."""
@@ -566,11 +572,10 @@ class MarksText:
         self.text = text
 
     def __call__(self) -> tuple[Marks, Marks]:
-        raw = json.loads(self.text, object_hook=decode_object)
-        keys, values = _marks_from_json(raw[0]), _marks_from_json(raw[1])
-        if keys is None or values is None:  # pragma: no cover - the text is the worker's own encoding
+        kept = _marks_pair(json.loads(self.text, object_hook=decode_object))
+        if kept is None:  # pragma: no cover - the text is the worker's own encoding
             raise ValueError("malformed positions")
-        return keys, values
+        return kept
 
 
 def marks_in_store(doc: Document) -> bool:

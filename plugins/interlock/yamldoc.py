@@ -172,7 +172,8 @@ class _Builder:
         scalar_event, mapping_start = yaml.ScalarEvent, yaml.MappingStartEvent
         for event in events:
             kind = type(event)  # the parsers make events of exactly these classes
-            if kind is scalar_event or kind in _ENDS:
+            end = kind in _ENDS
+            if kind is scalar_event or end:
                 start = False
             elif kind in _STARTS:
                 start = True
@@ -189,24 +190,24 @@ class _Builder:
                 )
             else:  # pragma: no cover - no other kind of event exists
                 continue
-            tag = event.tag if kind is not yaml.MappingEndEvent and kind is not yaml.SequenceEndEvent else None
+            tag = None if end else event.tag
             if tag and tag != "!" and tag not in _ALLOWED_TAGS:  # events carry a tag only where the text wrote one
                 written = "!!" + tag[len("tag:yaml.org,2002:") :] if tag.startswith("tag:yaml.org,2002:") else tag
                 raise _Refused(
                     *self.mark(event), "R003", f"the YAML tag '{written}' is not allowed; remove it (and quote the value if needed)"
                 )
-            anchor = event.anchor if kind is not yaml.MappingEndEvent and kind is not yaml.SequenceEndEvent else None
+            anchor = None if end else event.anchor
             if anchor is not None:
                 raise _Refused(*self.mark(event), "R006", f"anchor '&{anchor}': anchors and aliases are not allowed; remove '&{anchor}'")
             if skipping:
                 if start:
                     skipping += 1
-                elif kind in _ENDS:
+                elif end:
                     skipping -= 1
                 if not skipping and stack:
                     stack[-1].key = None
                 continue
-            if kind in _ENDS:
+            if end:
                 done = stack.pop()
                 if not stack:
                     root = done.value
