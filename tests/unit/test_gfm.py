@@ -142,6 +142,8 @@ CASES: list[tuple[str, str, str, int | None]] = [
     ("paragraphs", "leading-spaces", "   Indented a little.\n", None),
     # MkDocs sites often enable admonitions; GitHub shows their markers as text, and so do story pages.
     ("paragraphs", "admonition-marker-is-text", '!!! note "Heads up"\n    Quotas reset nightly.\n', None),
+    # pymdownx's generic blocks ('/// name'), which fancylists brings along, are text on GitHub too.
+    ("paragraphs", "generic-block-marker-is-text", "/// fancylist | start=3\n\n3. third\n4. fourth\n\n///\n", None),
     # 4.10 Tables
     ("tables", "aligned", "| Project | Gap |\n|:--|--:|\n| nova | 3 |\n| cinder | 1 |\n", None),
     ("tables", "no-outer-pipes", "Project | Owner\n--- | ---\nneutron | ops\n", None),
