@@ -23,9 +23,9 @@ from .cache import Store, diagnostics_from_json, diagnostics_to_json, digest, se
 from .converter import converter_helper
 from .loader import Document, DocumentCache, build_project, build_story, build_weighing, marks_in_store
 from .model import ALIGNMENTS, STATUSES, Backing, Decline, Diagnostic, Liaison, PriorityItem, Project, Settings, Story, Weighing
-from .parallel import PARALLEL_AT, Helper, collections_paused, forked_map
+from .parallel import PARALLEL_AT, Helper, abandon, busy, collections_paused, start_forked_map
 from .rules import iter_corpus_problems, iter_priority_problems, iter_story_problems, list_inputs
-from .rules.files import list_weighing_inputs
+from .rules.files import Inputs, list_weighing_inputs
 from .rules.links import iter_link_problems
 from .rules.references import iter_answer_problems, problem_text
 from .rules.weighing import iter_weighing_problems
@@ -263,18 +263,19 @@ def _kept(store: Store, kind: str, key: str, rules: Callable[[], Iterable[Diagno
     return found
 
 
-def _check_in_parallel(
+def _start_checking(
     ids: list[str],
     docs: dict[str, Document],
     stories: dict[str, Story],
     settings: Settings,
     projects: dict[str, Project],
     bodies: BodyRenderer,
-) -> dict[str, list[Diagnostic]]:
-    """Return the problems of each story of `ids` found by forked workers, which also convert their
-    texts (`bodies` then holds them); or {} when they are better checked one by one."""
+) -> Callable[[], dict[str, list[Diagnostic]]] | None:
+    """Start checking the stories of `ids` in forked workers, which also convert their texts, and
+    return what waits for them: the problems of each story (`bodies` then holds the texts), or {}
+    when the workers failed. Return None when they are better checked one by one, here."""
     if len(ids) < PARALLEL_AT:
-        return {}
+        return None
     for sid in ids:
         if marks_in_store(docs[sid]):
             docs[sid].read_marks()  # from the cache on disk, here: a worker must not use its connection
@@ -287,12 +288,19 @@ def _check_in_parallel(
         found = _capped(doc.path, itertools.chain(doc.diagnostics, iter_story_problems(doc, story, settings, projects, plain)))
         return found, plain.render(story.body)
 
-    results = forked_map(job, ids)
-    if results is None:
-        return {}
-    for sid, (_, body) in zip(ids, results, strict=True):
-        bodies.adopt(stories[sid].body, body)
-    return {sid: found for sid, (found, _) in zip(ids, results, strict=True)}
+    started = start_forked_map(job, ids)
+    if started is None:
+        return None
+
+    def finish() -> dict[str, list[Diagnostic]]:
+        results = started.results()
+        if results is None:
+            return {}
+        for sid, (_, body) in zip(ids, results, strict=True):
+            bodies.adopt(stories[sid].body, body)
+        return {sid: found for sid, (found, _) in zip(ids, results, strict=True)}
+
+    return finish
 
 
 class Loaded(NamedTuple):
@@ -307,6 +315,33 @@ class Loaded(NamedTuple):
     scope: set[str] | None  # the files checked (None: all)
     attachments: Attachments
     story_count: int  # story files that are stories
+
+
+def _read_lists(
+    settings: Settings, cache: DocumentCache, story_inputs: Inputs
+) -> tuple[dict[str, Project], list[tuple[Document, Project]], Inputs, Attachments, list[Diagnostic]]:
+    """Read the priority lists and scan the stories' folders: (projects, each list's document and
+    project, the lists' inputs, the attachments, the problems found)."""
+    projects: dict[str, Project] = {}
+    project_docs: list[tuple[Document, Project]] = []
+    priority_inputs = list_inputs(settings.priorities_dir, (".yaml", ".yml"), settings, kind="project")
+    problems = priority_inputs.problems + story_inputs.problems
+    attachments = scan_attachments(story_inputs.folders, settings)
+    problems += attachments.problems
+    list_files = [(path, settings.relpath(path)) for path in priority_inputs.files]
+    for (path, rel), doc in zip(list_files, cache.read_many(list_files, front_matter=False), strict=True):
+        project = build_project(doc, path.stem)
+        if path.stem in projects:
+            problems.append(
+                Diagnostic(
+                    rel, 1, 1, "R401", "error", f"a second priority file for project '{path.stem}' ({projects[path.stem].path}); keep one"
+                )
+            )
+            continue
+        if doc.data is not None:
+            projects[project.id] = project
+        project_docs.append((doc, project))
+    return projects, project_docs, priority_inputs, attachments, problems
 
 
 def load_inputs(
@@ -331,8 +366,6 @@ def load_inputs(
     if helper is None and store.exists:
         helper = converter_helper()
     problems: list[Diagnostic] = []
-    projects: dict[str, Project] = {}
-    project_docs: list[tuple[Document, Project]] = []
     story_inputs = list_inputs(settings.stories_dir, (".md",), settings, kind="story")
     story_files = {path.stem: (path, settings.relpath(path)) for path in story_inputs.files}
     docs: dict[str, Document] = {}
@@ -347,50 +380,57 @@ def load_inputs(
         story = build_story(doc, path.stem) if isinstance(doc.data, dict) else None
         return (story if os.getpid() == home else None), _facts_of(doc, story, with_digest=True)
 
+    def start_read(ids: Iterable[str]) -> Callable[[], None]:
+        """Start reading the documents of these stories, unless they were read, and return what
+        finishes it (building the stories): forked workers parse them meanwhile, when there are many."""
+        wanted = [story_files[sid] for sid in dict.fromkeys(ids) if sid not in docs]
+        # With the cache, each story's facts are made by the worker that parses it: they read every
+        # position, which a worker hands back only as text.
+        finish = cache.start_reading(wanted, front_matter=True, derive=facts_where_parsed if lazily else None)
+
+        def finished() -> None:
+            with collections_paused():
+                for (path, _), (doc, made) in zip(wanted, finish(), strict=True):
+                    docs[path.stem] = doc
+                    story, fact = made if made is not None else (None, None)
+                    if isinstance(doc.data, dict):
+                        stories[path.stem] = story if story is not None else build_story(doc, path.stem)
+                    if fact is not None:
+                        made_facts[path.stem] = fact
+
+        return finished
+
     def read(ids: Iterable[str]) -> None:
         """Read the documents of these stories, and build the stories, unless they were read."""
-        wanted = [story_files[sid] for sid in dict.fromkeys(ids) if sid not in docs]
-        with collections_paused():
-            # With the cache, each story's facts are made by the worker that parses it: they read every
-            # position, which a worker hands back only as text.
-            derive = facts_where_parsed if lazily else None
-            for (path, _), (doc, made) in zip(wanted, cache.read_many_derived(wanted, front_matter=True, derive=derive), strict=True):
-                docs[path.stem] = doc
-                story, fact = made if made is not None else (None, None)
-                if isinstance(doc.data, dict):
-                    stories[path.stem] = story if story is not None else build_story(doc, path.stem)
-                if fact is not None:
-                    made_facts[path.stem] = fact
+        start_read(ids)()
 
     # With a cache, what the rules across stories read of each story is kept by the file's digest
     # (its facts): a story that did not change is read only if a rule must look at it again.
     lazily = lazily and store.enabled
     sources = {sid: cache.source(path, rel, front_matter=True) for sid, (path, rel) in story_files.items()} if lazily else {}
     kept_facts = _kept_facts(store, sources, {sid: rel for sid, (_, rel) in story_files.items()}) if lazily else {}
-    read(sid for sid in story_files if sid not in kept_facts)
-    # Read lazily, the stories read so far are those that changed: the helper converts their new
-    # texts while the rest is read here.
+    finish_reading: Callable[[], None] | None = start_read(sid for sid in story_files if sid not in kept_facts)
     texts: list[str] = []
-    if helper is not None and len(stories) < PARALLEL_AT:
-        texts = list(dict.fromkeys(story.body for story in stories.values() if not bodies.has(story.body)))
+    if not busy() and finish_reading is not None:
+        # Few stories to read (parsed here, now). Read lazily, those are the stories that changed: the
+        # helper converts their new texts while the rest is read here.
+        finish_reading()
+        finish_reading = None
+        if helper is not None and len(stories) < PARALLEL_AT:
+            texts = list(dict.fromkeys(story.body for story in stories.values() if not bodies.has(story.body)))
     sent = bool(texts) and helper is not None and helper.send(texts)
-    priority_inputs = list_inputs(settings.priorities_dir, (".yaml", ".yml"), settings, kind="project")
-    problems += priority_inputs.problems + story_inputs.problems
-    attachments = scan_attachments(story_inputs.folders, settings)
-    problems += attachments.problems
-    list_files = [(path, settings.relpath(path)) for path in priority_inputs.files]
-    for (path, rel), doc in zip(list_files, cache.read_many(list_files, front_matter=False), strict=True):
-        project = build_project(doc, path.stem)
-        if path.stem in projects:
-            problems.append(
-                Diagnostic(
-                    rel, 1, 1, "R401", "error", f"a second priority file for project '{path.stem}' ({projects[path.stem].path}); keep one"
-                )
-            )
-            continue
-        if doc.data is not None:
-            projects[project.id] = project
-        project_docs.append((doc, project))
+    try:
+        # While forked workers parse many stories, the priority lists are read here.
+        projects, project_docs, priority_inputs, attachments, list_problems = _read_lists(settings, cache, story_inputs)
+    except BaseException:
+        abandon()
+        raise
+    if finish_reading is not None:
+        # The stories' texts will be converted by workers forked from this process: the converter is
+        # set up here, meanwhile, and those workers find it made.
+        bodies.prepare()
+        finish_reading()
+    problems += list_problems
     facts: dict[str, Facts] = {}
     for sid in story_files:
         if sid in kept_facts:  # still current: a whole check's sweep keeps its entries, though they were not read
@@ -436,8 +476,10 @@ def load_inputs(
     read(sid for sid in in_scope if sid not in kept)
     # The stories checked anew, with their texts converted: by forked workers when there are many.
     anew = [sid for sid in in_scope if sid in stories and sid not in kept]
-    found = _check_in_parallel(anew, docs, stories, settings, projects, bodies)
-    if not sent:
+    # While forked workers check many stories, the rules across stories and of links run here.
+    finish_checking = _start_checking(anew, docs, stories, settings, projects, bodies)
+    found: dict[str, list[Diagnostic]] = {}
+    if not sent and finish_checking is None:
         # A few texts to convert: the helper, ready by now, converts them while the rules below run here.
         texts = list(dict.fromkeys(stories[sid].body for sid in anew if sid not in found and not bodies.has(stories[sid].body)))
         sent = bool(texts) and helper is not None and helper.send(texts)
@@ -469,26 +511,32 @@ def load_inputs(
         if lazily and all(fact.source for fact in facts.values())
         else ""
     )
-    problems += _kept(store, "corpus", corpus_key, across)
-    # Links depend on the story's text, the names of its folder's files and the other stories' ids:
-    # kept in the cache by those.
-    stories_rel = settings.relpath(settings.stories_dir)
-    ids_digest = digest(stories_rel, *sorted(story_ids)) if store.enabled else ""
-    link_keys = {
-        sid: digest("links", facts[sid].source, ids_digest, *sorted(attachments.by_story.get(sid, {})))
-        if ids_digest and facts[sid].source
-        else ""
-        for sid in sorted(story_ids)
-        if scope is None or facts[sid].path in scope
-    }
-    store.prefetch("links", link_keys.values())
+    try:
+        problems += _kept(store, "corpus", corpus_key, across)
+        # Links depend on the story's text, the names of its folder's files and the other stories' ids:
+        # kept in the cache by those.
+        stories_rel = settings.relpath(settings.stories_dir)
+        ids_digest = digest(stories_rel, *sorted(story_ids)) if store.enabled else ""
+        link_keys = {
+            sid: digest("links", facts[sid].source, ids_digest, *sorted(attachments.by_story.get(sid, {})))
+            if ids_digest and facts[sid].source
+            else ""
+            for sid in sorted(story_ids)
+            if scope is None or facts[sid].path in scope
+        }
+        store.prefetch("links", link_keys.values())
 
-    def links_of(sid: str) -> Iterable[Diagnostic]:
-        read([sid])
-        return iter_link_problems(stories[sid], stories_rel, story_ids, attachments)
+        def links_of(sid: str) -> Iterable[Diagnostic]:
+            read([sid])
+            return iter_link_problems(stories[sid], stories_rel, story_ids, attachments)
 
-    for sid, key in link_keys.items():
-        problems += _kept(store, "links", key, partial(links_of, sid))
+        for sid, key in link_keys.items():
+            problems += _kept(store, "links", key, partial(links_of, sid))
+    except BaseException:
+        abandon()
+        raise
+    if finish_checking is not None:
+        found = finish_checking()
     converted = helper.results() if sent and helper is not None else None
     for text, body in zip(texts, converted or [], strict=False):
         bodies.adopt(text, body)

@@ -41,7 +41,7 @@ from .model import (
     TrackingItem,
     Weighing,
 )
-from .parallel import forked_map
+from .parallel import start_forked_map
 from .yamldoc import MAX_YAML_DEPTH, MAX_YAML_VALUES, Document, describe_value, parse_yaml
 
 __all__ = ["MAX_YAML_DEPTH", "MAX_YAML_VALUES", "Document", "describe_value", "parse_yaml"]
@@ -400,6 +400,13 @@ class DocumentCache:
         """Return (document, derived) for each of the files, in order, as `read_many` does: `derived` is
         what `derive(document, path)` returns for a document parsed anew, where it was parsed (by a
         forked worker, when there are many), and None for a document known already."""
+        return self.start_reading(files, front_matter=front_matter, derive=derive)()
+
+    def start_reading(
+        self, files: list[tuple[Path, str]], *, front_matter: bool, derive: Callable[[Document, Path], Any] | None = None
+    ) -> Callable[[], list[tuple[Document, Any]]]:
+        """Start `read_many_derived` and return what finishes it: when forked workers parse the files,
+        the caller's work until it calls that shares the cores with them."""
         found: list[Document | None] = []
         derived: dict[int, Any] = {}
         stats: list[tuple[int, int] | None] = []
@@ -466,19 +473,24 @@ class DocumentCache:
             return doc, entry, marks, made
 
         items = [(index, path, rel, raw, sources[index]) for index, path, rel, raw in parse]
-        parsed = forked_map(job, items) or [job(item) for item in items]
-        for (index, _, _, _), (doc, entry, marks, made) in zip(parse, parsed, strict=True):
-            if entry is not None:
-                self.store.put_encoded("doc", doc.source_digest, entry)
-                self.store.put_encoded("marks", doc.source_digest, marks)
-            found[index] = doc
-            derived[index] = made
-        documents = [doc for doc in found if doc is not None]
-        assert len(documents) == len(files)
-        for (path, _), seen, doc in zip(files, stats, documents, strict=True):
-            if seen is not None:
-                self._entries[path] = (seen, doc)
-        return [(doc, derived.get(index)) for index, doc in enumerate(documents)]
+        started = start_forked_map(job, items)
+
+        def finish() -> list[tuple[Document, Any]]:
+            parsed = (started.results() if started is not None else None) or [job(item) for item in items]
+            for (index, _, _, _), (doc, entry, marks, made) in zip(parse, parsed, strict=True):
+                if entry is not None:
+                    self.store.put_encoded("doc", doc.source_digest, entry)
+                    self.store.put_encoded("marks", doc.source_digest, marks)
+                found[index] = doc
+                derived[index] = made
+            documents = [doc for doc in found if doc is not None]
+            assert len(documents) == len(files)
+            for (path, _), seen, doc in zip(files, stats, documents, strict=True):
+                if seen is not None:
+                    self._entries[path] = (seen, doc)
+            return [(doc, derived.get(index)) for index, doc in enumerate(documents)]
+
+        return finish
 
     def _cached(self, rel: str, front_matter: bool, source: FileBytes, key: str) -> Document | None:
         """Return the document kept in the cache on disk for the file's bytes (digest `key`), or None."""

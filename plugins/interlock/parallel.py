@@ -20,7 +20,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 PARALLEL_AT = 48  # jobs before a pool pays for itself
 CHUNK = 8  # jobs sent to a worker at once
@@ -28,6 +28,7 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 _job: Callable[[Any], Any] | None = None  # set before the fork; what the workers run
+_started: Started[Any] | None = None  # the pool at work, if any
 
 
 def _run(items: list[Any]) -> list[Any]:
@@ -50,21 +51,83 @@ def workers() -> int:
 def forked_map(job: Callable[[Item], Result], items: Sequence[Item]) -> list[Result] | None:
     """Return [job(item) for item in items] computed by forked workers, in order; or None when a pool
     does not pay or cannot run here (few items, one core, not Linux, threads): the caller runs them."""
+    started = start_forked_map(job, items)
+    return started.results() if started is not None else None
+
+
+class Started(Generic[Result]):
+    """A pool of forked workers at work on a job's items while the caller goes on (`start_forked_map`).
+    While it runs, no other pool starts here: a `forked_map` meanwhile returns None (the caller runs
+    that job's items itself, on the time the workers leave)."""
+
+    def __init__(self, pool: Any, chunks: Iterator[list[Result]]) -> None:
+        global _started
+        self._pool: Any = pool
+        self._chunks = chunks
+        _started = self
+
+    def results(self) -> list[Result] | None:
+        """Return the job's results in the items' order (waiting for them), or None when the pool
+        failed (or was stopped, or already gave them): then the caller runs the items itself."""
+        if self._pool is None:
+            return None
+        try:
+            return [result for chunk in self._chunks for result in chunk]
+        except Exception:  # noqa: BLE001 - a worker that died, or a result that could not be sent back
+            return None
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the workers (done, or no longer wanted), and let another pool start."""
+        global _job, _started
+        if self._pool is None:
+            return
+        pool, self._pool = self._pool, None
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            _job = _started = None
+            gc.unfreeze()
+
+
+def busy() -> bool:
+    """Return whether a started pool is at work (`start_forked_map`)."""
+    return _started is not None
+
+
+def abandon() -> None:
+    """Stop the pool at work, if any, without its results (the caller gave up on them)."""
+    if _started is not None:
+        _started.close()
+
+
+def start_forked_map(job: Callable[[Item], Result], items: Sequence[Item]) -> Started[Result] | None:
+    """Start computing [job(item) for item in items] in forked workers and return at once; or return
+    None when a pool does not pay or cannot run here (as `forked_map`). Call `results()` (or `close()`)
+    of what it returns before the next pool: the caller's work meanwhile shares the cores with them."""
     global _job
     count = min(workers(), 8, len(items) // CHUNK)
     if len(items) < PARALLEL_AT or count < 2 or not can_fork():
         return None
     chunks = [list(items[i : i + CHUNK]) for i in range(0, len(items), CHUNK)]
     _job = job
+    # What the parent made so far is left out of every collection, the workers' too: a collection
+    # that walks an object writes to it, and each page it writes to is copied into that worker.
+    gc.freeze()
+    pool: Any = None
     try:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork")) as pool:
-            return [result for chunk in pool.map(_run, chunks) for result in chunk]
+        pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork"))
+        # The chunks are all submitted now; the workers are forked at the first.
+        return Started(pool, pool.map(_run, chunks))
     except Exception:  # noqa: BLE001 - no pool here (a sandbox, a frozen program): the caller runs them one by one
-        return None
-    finally:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
         _job = None
+        gc.unfreeze()
+        return None
 
 
 def can_fork() -> bool:

@@ -41,6 +41,31 @@ def test_forked_map_keeps_the_order_and_leaves_little_work_to_the_caller() -> No
     assert parallel._job is None  # nothing left for the next call
 
 
+@pytest.mark.skipif(not CAN_FORK, reason="forked workers run on Linux with two cores or more")
+def test_a_started_pool_works_while_the_caller_goes_on_and_no_other_starts_meanwhile() -> None:
+    import gc
+    import os
+
+    items = list(range(parallel.PARALLEL_AT * 2))
+    started = parallel.start_forked_map(lambda n: (n * 3, os.getpid()), items)
+    assert started is not None and parallel.busy()
+    assert gc.get_freeze_count() > 0  # what the parent made is out of the workers' collections
+    # Meanwhile, another job's items are the caller's to run: no second pool starts.
+    assert parallel.forked_map(lambda n: n, items) is None
+    assert parallel.start_forked_map(lambda n: n, items) is None
+    found = started.results()
+    assert found is not None and [n for n, _ in found] == [n * 3 for n in items]
+    assert os.getpid() not in {pid for _, pid in found}  # computed by the workers
+    assert not parallel.busy() and parallel._job is None and gc.get_freeze_count() == 0
+    assert started.results() is None  # asked twice: it has nothing more to give
+    # One that is given up on lets the next one start.
+    again = parallel.start_forked_map(lambda n: n, items)
+    assert again is not None
+    parallel.abandon()
+    assert not parallel.busy()
+    assert parallel.forked_map(lambda n: n + 1, items) == [n + 1 for n in items]
+
+
 def test_workers_forked_while_collection_is_paused_collect() -> None:
     import gc
 
@@ -82,14 +107,14 @@ def test_stories_checked_by_workers_say_what_one_by_one_says(many_stories: Path,
     monkeypatch.delenv("INTERLOCK_CACHE", raising=False)
     settings = settings_of(many_stories)
     pooled: list[int] = []
-    real = parallel.forked_map
+    real = parallel.start_forked_map
 
     def counted(job, items):  # type: ignore[no-untyped-def]
         found = real(job, items)
         pooled.append(len(items) if found is not None else 0)
         return found
 
-    monkeypatch.setattr(linking, "forked_map", counted)
+    monkeypatch.setattr(linking, "start_forked_map", counted)
     in_workers = run_check(settings, store=Store.off())
     assert pooled and pooled[0] >= parallel.PARALLEL_AT
     monkeypatch.setenv("INTERLOCK_WORKERS", "1")  # documents, stories and near-duplicates: all in this process
